@@ -1,0 +1,1 @@
+"""tessera: Better Auth-compatible authentication for Python."""
