@@ -10,13 +10,10 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from ..db.adapter import Adapter, Join, Row, SortBy, Where
+from ..db.adapter import Adapter, Join, Row, SortBy, UniqueViolation, Where
 from ..db.schema import Schema, Table
-from ..errors import TesseraError
 
-
-class UniqueViolation(TesseraError):
-    """A unique field or index would hold the same value twice."""
+__all__ = ["MemoryAdapter", "UniqueViolation"]
 
 
 def _cmp_value(value: Any, insensitive: bool) -> Any:

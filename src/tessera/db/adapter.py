@@ -12,12 +12,17 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from ..errors import TesseraError
 from .schema import Schema
 
 Operator = Literal[
     "eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "starts_with", "ends_with"
 ]
 Row = dict[str, Any]
+
+
+class UniqueViolation(TesseraError):
+    """A unique field or index would hold the same value twice. Every adapter raises this one type."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,253 @@
+"""Configuration: frozen dataclasses per concern, mirroring Better Auth's options in snake_case.
+
+Every option group accepts either its dataclass or a plain ``dict`` with the same keys; unknown keys are a
+``ConfigError`` naming the key, so a typo never silently turns a security feature off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from .crypto.password import PasswordHasher, ScryptHasher
+from .db.schema import Field
+from .errors import ConfigError
+
+T = TypeVar("T")
+Callback = Callable[..., Awaitable[Any] | Any]
+
+DEFAULT_SECRET = "better-auth-secret-12345678901234567890"
+
+
+def coerce(cls: type[T], value: Any, name: str) -> T:
+    """Build ``cls`` from an instance, ``None`` (defaults), ``True`` (``enabled=True``) or a dict."""
+    if isinstance(value, cls):
+        return value
+    if value is None:
+        return cls()
+    if value is True and any(f.name == "enabled" for f in dataclasses.fields(cls)):  # type: ignore[arg-type]
+        return cls(enabled=True)  # type: ignore[call-arg]
+    if isinstance(value, Mapping):
+        known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise ConfigError(f"{name}: unknown option(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        kwargs = {}
+        for key, item in value.items():
+            nested = _NESTED.get((cls.__name__, key))
+            kwargs[key] = coerce(nested, item, f"{name}.{key}") if nested else item
+        return cls(**kwargs)
+    raise ConfigError(f"{name}: expected {cls.__name__} or dict, got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class EmailAndPasswordConfig:
+    enabled: bool = False
+    disable_sign_up: bool = False
+    require_email_verification: bool = False
+    min_password_length: int = 8
+    max_password_length: int = 128
+    auto_sign_in: bool = True
+    #: ``async (user, url, token, request)``: mail the reset link
+    send_reset_password: Callback | None = None
+    reset_password_token_expires_in: int = 3600
+    revoke_sessions_on_password_reset: bool = False
+    on_password_reset: Callback | None = None
+    #: called instead of revealing that an email is taken (when sign-up answers generically)
+    on_existing_user_sign_up: Callback | None = None
+    password: PasswordHasher = field(default_factory=ScryptHasher)
+
+
+@dataclass(frozen=True)
+class EmailVerificationConfig:
+    #: ``async (user, url, token, request)``
+    send_verification_email: Callback | None = None
+    send_on_sign_up: bool | None = None
+    send_on_sign_in: bool = False
+    auto_sign_in_after_verification: bool = False
+    expires_in: int = 3600
+    before_email_verification: Callback | None = None
+    after_email_verification: Callback | None = None
+
+
+@dataclass(frozen=True)
+class ChangeEmailConfig:
+    enabled: bool = False
+    update_email_without_verification: bool = False
+    #: ``async (user, new_email, url, token, request)``: confirmation mail to the current address
+    send_change_email_confirmation: Callback | None = None
+
+
+@dataclass(frozen=True)
+class DeleteUserConfig:
+    enabled: bool = False
+    #: ``async (user, url, token, request)``: when set, deletion needs the mailed link
+    send_delete_account_verification: Callback | None = None
+    before_delete: Callback | None = None
+    after_delete: Callback | None = None
+    delete_token_expires_in: int = 86400
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    additional_fields: Sequence[Field] = ()
+    change_email: ChangeEmailConfig = field(default_factory=ChangeEmailConfig)
+    delete_user: DeleteUserConfig = field(default_factory=DeleteUserConfig)
+    model_name: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CookieCacheConfig:
+    enabled: bool = False
+    max_age: int = 300
+    strategy: Literal["compact", "jwt", "jwe"] = "compact"
+    version: str | Callable[..., Any] = "1"
+    #: re-issue the cache cookie when less than this many seconds remain (default: a fifth of ``max_age``)
+    refresh_before: int | None = None
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    expires_in: int = 604800
+    update_age: int = 86400
+    fresh_age: int = 86400
+    disable_session_refresh: bool = False
+    defer_session_refresh: bool = False
+    store_session_in_database: bool = False
+    preserve_session_in_database: bool = False
+    cookie_cache: CookieCacheConfig = field(default_factory=CookieCacheConfig)
+    additional_fields: Sequence[Field] = ()
+    model_name: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    encrypt_oauth_tokens: bool = False
+    update_account_on_sign_in: bool = True
+    account_linking: Mapping[str, Any] = field(default_factory=dict)
+    model_name: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VerificationConfig:
+    model_name: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    store_in_database: bool = False
+    disable_cleanup: bool = False
+
+
+@dataclass(frozen=True)
+class RateLimitRule:
+    window: int
+    max: int
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    #: ``None``: on in production, off otherwise (Better Auth's default)
+    enabled: bool | None = None
+    window: int = 10
+    max: int = 100
+    #: path (or ``/prefix/*``) to a rule, or ``False`` to exempt the path
+    custom_rules: Mapping[str, RateLimitRule | Mapping[str, int] | Literal[False]] = field(default_factory=dict)
+    storage: Literal["memory", "database", "secondary-storage"] | None = None
+    model_name: str = "rateLimit"
+
+
+@dataclass(frozen=True)
+class IPAddressConfig:
+    ip_address_headers: Sequence[str] = ("x-forwarded-for",)
+    disable_ip_tracking: bool = False
+    #: proxies (IPs or CIDRs) whose forwarding headers are believed; without any, a multi-hop
+    #: ``X-Forwarded-For`` is not trusted at all
+    trusted_proxies: Sequence[str] = ()
+    ipv6_subnet: int = 64
+
+
+@dataclass(frozen=True)
+class CrossSubDomainCookies:
+    enabled: bool = False
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class DatabaseOptions:
+    #: ``None`` (32-char alphanumeric ids), ``"uuid"``, or a callable ``(model) -> str``
+    generate_id: Literal["uuid"] | Callable[[str], str] | None = None
+    default_find_many_limit: int = 100
+
+
+@dataclass(frozen=True)
+class BackgroundTasks:
+    #: ``handler(awaitable)``: hand work to the application's own runner (a task queue, ``waitUntil``)
+    handler: Callable[[Awaitable[Any]], Any] | None = None
+
+
+@dataclass(frozen=True)
+class AdvancedConfig:
+    cookie_prefix: str = "better-auth"
+    use_secure_cookies: bool | None = None
+    default_cookie_attributes: Mapping[str, Any] = field(default_factory=dict)
+    cookies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    cross_sub_domain_cookies: CrossSubDomainCookies = field(default_factory=CrossSubDomainCookies)
+    disable_csrf_check: bool = False
+    disable_origin_check: bool | Sequence[str] = False
+    ip_address: IPAddressConfig = field(default_factory=IPAddressConfig)
+    database: DatabaseOptions = field(default_factory=DatabaseOptions)
+    background_tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    #: largest request body accepted, in bytes
+    max_body_size: int = 1024 * 1024
+    skip_trailing_slashes: bool = False
+
+
+_NESTED: dict[tuple[str, str], type] = {
+    ("UserConfig", "change_email"): ChangeEmailConfig,
+    ("UserConfig", "delete_user"): DeleteUserConfig,
+    ("SessionConfig", "cookie_cache"): CookieCacheConfig,
+    ("AdvancedConfig", "cross_sub_domain_cookies"): CrossSubDomainCookies,
+    ("AdvancedConfig", "ip_address"): IPAddressConfig,
+    ("AdvancedConfig", "database"): DatabaseOptions,
+    ("AdvancedConfig", "background_tasks"): BackgroundTasks,
+}
+
+
+def is_production(explicit: bool | None = None) -> bool:
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("TESSERA_ENV") or os.environ.get("NODE_ENV") or ""
+    return env.lower() == "production"
+
+
+def resolve_secret(secret: str | None, production: bool) -> str:
+    """Option, then ``TESSERA_SECRET``/``BETTER_AUTH_SECRET``/``AUTH_SECRET``; weak secrets fail in production."""
+    value = (
+        secret
+        or os.environ.get("TESSERA_SECRET")
+        or os.environ.get("BETTER_AUTH_SECRET")
+        or os.environ.get("AUTH_SECRET")
+    )
+    if not value:
+        if production:
+            raise ConfigError(
+                "no secret configured: pass secret=... or set TESSERA_SECRET (generate one with `tessera secret`)"
+            )
+        warnings.warn(
+            "tessera is using the default development secret; set TESSERA_SECRET before deploying",
+            stacklevel=3,
+        )
+        return DEFAULT_SECRET
+    if value == DEFAULT_SECRET and production:
+        raise ConfigError("the default development secret cannot be used in production")
+    if len(value) < 32:
+        message = "the secret is shorter than 32 characters; generate one with `tessera secret`"
+        if production:
+            raise ConfigError(message)
+        warnings.warn(message, stacklevel=3)
+    return value

@@ -1,0 +1,149 @@
+"""``AuthContext`` (built once, shared by every request) and ``RequestContext`` (one per call)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .config import (
+    AccountConfig,
+    AdvancedConfig,
+    EmailAndPasswordConfig,
+    EmailVerificationConfig,
+    RateLimitConfig,
+    SessionConfig,
+    UserConfig,
+    VerificationConfig,
+)
+from .crypto.signing import Signer
+from .db.adapter import Adapter
+from .db.schema import Schema
+from .endpoints import Endpoint
+from .http import Request, Response
+
+if TYPE_CHECKING:
+    from .db.store import Store
+    from .security.origins import TrustedOrigins
+    from .session.cookies import SessionCookies
+    from .session.model import SessionData
+
+logger = logging.getLogger("tessera")
+
+
+class BackgroundRunner:
+    """Runs work after the answer is sent: the application's handler, or tracked asyncio tasks
+    that are drained on shutdown and whose errors are logged rather than lost."""
+
+    def __init__(self, handler: Callable[[Awaitable[Any]], Any] | None = None) -> None:
+        self.handler = handler
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def run(self, work: Awaitable[Any]) -> None:
+        if self.handler is not None:
+            self.handler(work)
+            return
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("background task failed", exc_info=task.exception())
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=timeout)
+
+
+@dataclass
+class AuthContext:
+    """Everything a request needs that does not change between requests."""
+
+    app_name: str
+    base_url: str | None
+    base_path: str
+    secret: str
+    signer: Signer
+    production: bool
+    email_and_password: EmailAndPasswordConfig
+    email_verification: EmailVerificationConfig
+    session_config: SessionConfig
+    user_config: UserConfig
+    account_config: AccountConfig
+    verification_config: VerificationConfig
+    rate_limit: RateLimitConfig
+    advanced: AdvancedConfig
+    schema: Schema
+    adapter: Adapter
+    store: Store
+    cookies: SessionCookies
+    trusted_origins: TrustedOrigins
+    background: BackgroundRunner
+    clock: Callable[[], datetime]
+    generate_id: Callable[[str], str]
+    #: plugin-provided state, by plugin id
+    plugin_state: dict[str, Any] = field(default_factory=dict)
+    #: options of the ``Tessera`` object, for plugins that need them
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def resolve_base_url(self, request: Request | None) -> str:
+        if self.base_url:
+            return self.base_url
+        return request.origin if request is not None else "http://localhost:3000"
+
+
+@dataclass
+class RequestContext:
+    """One call of one endpoint, over HTTP (``is_http``) or from the server (``auth.api``)."""
+
+    auth: AuthContext
+    request: Request
+    endpoint: Endpoint
+    is_http: bool
+    body: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    response: Response = field(default_factory=Response)
+    #: the session of this request once resolved (request-scoped memo; ``False`` = resolved to none)
+    session_memo: SessionData | None | bool = False
+    #: a session created while handling this request (sign-in, sign-up…)
+    new_session: SessionData | None = None
+    #: what the handler returned or raised, for after-hooks
+    returned: Any = None
+    #: free-form scratch space for hooks and plugins
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def session(self) -> SessionData | None:
+        """The session resolved for this request (set by the endpoint's session requirement)."""
+        memo = self.session_memo
+        return memo if memo is not False else None  # type: ignore[return-value]
+
+    @property
+    def base_url(self) -> str:
+        return self.auth.resolve_base_url(self.request if self.is_http else None)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.request.headers
+
+    def set_status(self, status: int) -> None:
+        self.response.status = status
+
+    def run_in_background(self, work: Awaitable[Any]) -> None:
+        self.auth.background.run(work)
+
+    async def run_in_background_or_await(self, work: Awaitable[Any]) -> None:
+        """Hand to the configured background handler, or await it (Better Auth's semantics)."""
+        if self.auth.background.handler is not None:
+            self.auth.background.run(work)
+        else:
+            await work

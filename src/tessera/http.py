@@ -1,0 +1,167 @@
+"""Sans-I/O HTTP: the request tessera reads and the response it writes. Servers (ASGI, WSGI) wrap these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
+
+from . import _json
+
+_COOKIE_SAFE = "-_.!~*'()"  # what encodeURIComponent leaves alone
+
+
+def encode_cookie_value(value: str) -> str:
+    return quote(value, safe=_COOKIE_SAFE)
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header; the first occurrence of a name wins, values are percent-decoded."""
+    cookies: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.partition("=")
+        if not sep:
+            continue
+        name = name.strip()
+        if not name or name in cookies:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if "%" in value:
+            try:
+                value = unquote(value, errors="strict")
+            except UnicodeDecodeError:
+                continue
+        cookies[name] = value
+    return cookies
+
+
+class Headers(dict[str, str]):
+    """Lower-cased header names; repeated headers joined (``Cookie`` with ``; ``, others with ``, ``)."""
+
+    @classmethod
+    def from_pairs(cls, pairs: Any) -> Headers:
+        headers = cls()
+        for raw_name, raw_value in pairs:
+            name = raw_name.decode("latin-1").lower() if isinstance(raw_name, bytes) else raw_name.lower()
+            value = raw_value.decode("latin-1") if isinstance(raw_value, bytes) else str(raw_value)
+            if name in headers:
+                headers[name] = f"{headers[name]}{'; ' if name == 'cookie' else ', '}{value}"
+            else:
+                headers[name] = value
+        return headers
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: Headers = field(default_factory=Headers)
+    query_string: str = ""
+    body: bytes = b""
+    #: the URL scheme and host the server saw, used when no ``base_url`` is configured
+    scheme: str = "http"
+    client_host: str | None = None
+
+    @cached_property
+    def cookies(self) -> dict[str, str]:
+        header = self.headers.get("cookie")
+        return parse_cookie_header(header) if header else {}
+
+    @cached_property
+    def query(self) -> dict[str, str | list[str]]:
+        """Repeated keys become lists, as Better Auth's router does."""
+        out: dict[str, str | list[str]] = {}
+        for key, value in parse_qsl(self.query_string, keep_blank_values=True):
+            if key in out:
+                prev = out[key]
+                out[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
+            else:
+                out[key] = value
+        return out
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("host", "localhost")
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.host}"
+
+
+@dataclass(frozen=True, slots=True)
+class CookieAttributes:
+    max_age: int | None = None
+    domain: str | None = None
+    path: str = "/"
+    http_only: bool = True
+    secure: bool = False
+    same_site: str | None = "Lax"
+    partitioned: bool = False
+
+
+def serialize_cookie(name: str, value: str, attrs: CookieAttributes) -> str:
+    """better-call's order: ``name=value; Max-Age; Domain; Path; HttpOnly; Secure; SameSite; Partitioned``."""
+    parts = [f"{name}={encode_cookie_value(value)}"]
+    if attrs.max_age is not None:
+        parts.append(f"Max-Age={attrs.max_age}")
+    if attrs.domain:
+        parts.append(f"Domain={attrs.domain}")
+    if attrs.path:
+        parts.append(f"Path={attrs.path}")
+    if attrs.http_only:
+        parts.append("HttpOnly")
+    if attrs.secure:
+        parts.append("Secure")
+    if attrs.same_site:
+        parts.append(f"SameSite={attrs.same_site.capitalize()}")
+    if attrs.partitioned:
+        parts.append("Partitioned")
+    return "; ".join(parts)
+
+
+class Response:
+    """Status, headers and a body. Cookies are kept by name so a later write replaces an earlier one."""
+
+    __slots__ = ("body", "headers", "set_cookies", "status")
+
+    def __init__(self, status: int = 200, body: bytes = b"", headers: list[tuple[str, str]] | None = None):
+        self.status = status
+        self.body = body
+        self.headers: list[tuple[str, str]] = headers or []
+        self.set_cookies: dict[str, str] = {}
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> Response:
+        return cls(status, _json.dumps(data), [("content-type", "application/json")])
+
+    def set_cookie(self, name: str, value: str, attrs: CookieAttributes) -> None:
+        self.set_cookies.pop(name, None)
+        self.set_cookies[name] = serialize_cookie(name, value, attrs)
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key == lname:
+                return value
+        return None
+
+    def set_header(self, name: str, value: str) -> None:
+        lname = name.lower()
+        self.headers = [(k, v) for k, v in self.headers if k != lname]
+        self.headers.append((lname, value))
+
+    def append_expose_header(self, name: str) -> None:
+        current = self.header("access-control-expose-headers")
+        names = [n.strip() for n in current.split(",")] if current else []
+        if name not in names:
+            names.append(name)
+        self.set_header("access-control-expose-headers", ", ".join(names))
+
+    def all_headers(self) -> list[tuple[str, str]]:
+        return [*self.headers, *(("set-cookie", c) for c in self.set_cookies.values())]
+
+    def json_body(self) -> Any:
+        return _json.loads(self.body) if self.body else None

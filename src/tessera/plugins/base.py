@@ -1,0 +1,43 @@
+"""What a plugin is: endpoints, schema, hooks, error codes, rate-limit rules and an ``init`` step."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..db.schema import Table, TableExtension
+from ..endpoints import Endpoint
+from ..errors import ErrorCodes
+from ..hooks import Hook
+
+if TYPE_CHECKING:
+    from ..context import AuthContext
+    from ..http import Request, Response
+
+
+@dataclass(frozen=True)
+class RateLimitRule:
+    """A plugin's rate-limit rule for paths starting with ``path_prefix``."""
+
+    path_prefix: str
+    window: int
+    max: int
+
+
+@dataclass
+class Plugin:
+    id: str
+    endpoints: Sequence[Endpoint] = ()
+    schema: Sequence[Table | TableExtension] = ()
+    before: Sequence[Hook] = ()
+    after: Sequence[Hook] = ()
+    error_codes: type[ErrorCodes] | None = None
+    rate_limit: Sequence[RateLimitRule] = ()
+    #: called once when ``Tessera`` is built, with the finished context
+    init: Callable[[AuthContext], None] | None = None
+    #: may return a ``Response`` (answer now) or a ``Request`` (replace it); runs before routing
+    on_request: Callable[[Request, AuthContext], Awaitable[Any]] | None = None
+    on_response: Callable[[Response, AuthContext], Awaitable[Response | None]] | None = None
+    options: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,54 @@
+"""Creating a session for a user and setting its cookies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ..context import RequestContext
+from ..crypto.random import generate_id
+from ..db.adapter import Adapter
+from ..errors import APIError, BaseErrorCodes
+from .model import SessionData
+
+DONT_REMEMBER_LIFETIME = 86400
+
+
+async def create_session(
+    ctx: RequestContext,
+    user: dict[str, Any],
+    *,
+    dont_remember: bool = False,
+    extra: dict[str, Any] | None = None,
+    adapter: Adapter | None = None,
+    status_on_failure: int = 400,
+) -> SessionData:
+    auth = ctx.auth
+    lifetime = DONT_REMEMBER_LIFETIME if dont_remember else auth.session_config.expires_in
+    ip = auth.plugin_state["client_ip"].of(ctx.request) if ctx.is_http else None
+    try:
+        row = await auth.store.create_session(
+            user["id"],
+            generate_id(32),
+            expires_at=auth.now() + timedelta(seconds=lifetime),
+            ip_address=ip,
+            user_agent=ctx.request.headers.get("user-agent"),
+            extra=extra,
+            adapter=adapter,
+        )
+    except APIError:
+        raise
+    except Exception as exc:
+        raise APIError(status_on_failure, BaseErrorCodes.FAILED_TO_CREATE_SESSION) from exc
+    return SessionData(auth.store.public("session", row), auth.store.public("user", user))
+
+
+def set_session_cookies(ctx: RequestContext, data: SessionData, *, dont_remember: bool = False) -> None:
+    """Set the signed token (and cache) cookies and record the session as this request's new session."""
+    auth = ctx.auth
+    auth.cookies.set_session(ctx.response, data.token, dont_remember=dont_remember)
+    cache = auth.plugin_state.get("cookie_cache")
+    if cache is not None:
+        cache.write(ctx, data, dont_remember=dont_remember)
+    ctx.new_session = data
+    ctx.session_memo = data
