@@ -113,7 +113,7 @@ class RequestContext:
     params: dict[str, str] = field(default_factory=dict)
     response: Response = field(default_factory=Response)
     #: the session of this request once resolved (request-scoped memo; ``False`` = resolved to none)
-    session_memo: SessionData | None | bool = False
+    session_memo: SessionData | bool | None = False
     #: a session created while handling this request (sign-in, sign-up…)
     new_session: SessionData | None = None
     #: what the handler returned or raised, for after-hooks

@@ -1,0 +1,93 @@
+"""Session endpoints: get-session, sign-out, list-sessions, revoke-session(s), revoke-other-sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import RequestContext
+from ..endpoints import endpoint
+from ..errors import APIError, BaseErrorCodes
+from ..session.resolver import resolve_session
+from ..validation import F, Shape
+
+SESSION_QUERY = Shape(
+    {
+        "disableCookieCache": F("boolean", optional=True, coerce_bool=True),
+        "disableRefresh": F("boolean", optional=True, coerce_bool=True),
+    }
+)
+
+
+@endpoint("/get-session", ("GET", "POST"), query=SESSION_QUERY, no_store=True, tags=("session",))
+async def get_session(ctx: RequestContext) -> Any:
+    auth = ctx.auth
+    if ctx.request.method == "POST" and not auth.session_config.defer_session_refresh:
+        raise APIError(405, BaseErrorCodes.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED)
+    data = await resolve_session(
+        ctx,
+        disable_cookie_cache=bool(ctx.query.get("disableCookieCache")),
+        disable_refresh=bool(ctx.query.get("disableRefresh")),
+    )
+    if data is None:
+        return None
+    return data.to_dict()
+
+
+@endpoint("/sign-out", "POST", tags=("sign-out",))
+async def sign_out(ctx: RequestContext) -> Any:
+    auth = ctx.auth
+    token = auth.cookies.read_token(ctx.request)
+    if token:
+        revoked = await auth.store.delete_session(token)
+        if revoked is not None:
+            auth.plugin_state.get("revocations", _NoRevocations).revoke([revoked])
+    auth.cookies.clear_session(ctx.response, ctx.request)
+    return {"success": True}
+
+
+@endpoint("/list-sessions", "GET", session="fresh", tags=("session",))
+async def list_sessions(ctx: RequestContext) -> Any:
+    assert ctx.session is not None
+    return await ctx.auth.store.list_sessions(ctx.session.user_id)
+
+
+@endpoint("/revoke-session", "POST", body=Shape({"token": F("string")}), session="sensitive", tags=("revoke",))
+async def revoke_session(ctx: RequestContext) -> Any:
+    assert ctx.session is not None
+    revoked = await ctx.auth.store.delete_session_if_owned(ctx.body["token"], ctx.session.user_id)
+    if revoked is not None:
+        ctx.auth.plugin_state.get("revocations", _NoRevocations).revoke([revoked])
+    return {"status": True}
+
+
+@endpoint("/revoke-sessions", "POST", session="sensitive", tags=("revoke",))
+async def revoke_sessions(ctx: RequestContext) -> Any:
+    assert ctx.session is not None
+    await revoke_user_sessions(ctx, ctx.session.user_id)
+    ctx.auth.cookies.clear_session(ctx.response, ctx.request)
+    return {"status": True}
+
+
+@endpoint("/revoke-other-sessions", "POST", session="sensitive", tags=("revoke",))
+async def revoke_other_sessions(ctx: RequestContext) -> Any:
+    assert ctx.session is not None
+    await revoke_user_sessions(ctx, ctx.session.user_id, except_token=ctx.session.token)
+    return {"status": True}
+
+
+async def revoke_user_sessions(ctx: RequestContext, user_id: str, *, except_token: str | None = None) -> None:
+    """Delete a user's sessions and tell every instance (cookie caches must stop accepting them)."""
+    await ctx.auth.store.delete_sessions(user_id, except_token=except_token)
+    ctx.auth.plugin_state.get("revocations", _NoRevocations).revoke_user(user_id, except_token=except_token)
+
+
+class _NoRevocations:
+    """Without a cookie cache there is nothing to invalidate beyond the store."""
+
+    @staticmethod
+    def revoke(rows: list[dict[str, Any]]) -> None:
+        return None
+
+    @staticmethod
+    def revoke_user(user_id: str, *, except_token: str | None = None) -> None:
+        return None

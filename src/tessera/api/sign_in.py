@@ -1,0 +1,70 @@
+"""POST /sign-in/email."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import RequestContext
+from ..endpoints import endpoint
+from ..errors import APIError, BaseErrorCodes
+from ..session.issue import create_session, set_session_cookies
+from ..validation import EMAIL_RE, F, Shape
+from ._common import dummy_password_check
+from .email_verification import send_verification_email_for
+
+SIGN_IN_BODY = Shape(
+    {
+        "email": F("string"),
+        "password": F("string"),
+        "callbackURL": F("string", optional=True),
+        "rememberMe": F("boolean", optional=True),
+    }
+)
+
+
+@endpoint("/sign-in/email", "POST", body=SIGN_IN_BODY, form=True, csrf="form", tags=("sign-in",))
+async def sign_in_email(ctx: RequestContext) -> Any:
+    auth = ctx.auth
+    config = auth.email_and_password
+    if not config.enabled:
+        raise APIError(400, BaseErrorCodes.EMAIL_PASSWORD_DISABLED)
+    body = ctx.body
+    email: str = body["email"]
+    password: str = body["password"]
+    if not EMAIL_RE.match(email):
+        raise APIError(400, BaseErrorCodes.INVALID_EMAIL)
+    if len(password.encode("utf-16-le")) // 2 > config.max_password_length:
+        raise APIError(400, BaseErrorCodes.PASSWORD_TOO_LONG)
+
+    user = await auth.store.find_user_by_email(email, with_credential=True)
+    account = user.pop("account", None) if user is not None else None
+    stored = account.get("password") if account else None
+    if user is None or not stored:
+        await dummy_password_check(ctx, password)
+        raise APIError(401, BaseErrorCodes.INVALID_EMAIL_OR_PASSWORD)
+    if not await config.password.verify(stored, password):
+        raise APIError(401, BaseErrorCodes.INVALID_EMAIL_OR_PASSWORD)
+
+    if config.require_email_verification and not user["emailVerified"]:
+        if auth.email_verification.send_on_sign_in and auth.email_verification.send_verification_email:
+            await send_verification_email_for(ctx, user, body.get("callbackURL") or "/")
+        raise APIError(403, BaseErrorCodes.EMAIL_NOT_VERIFIED)
+
+    if config.password.needs_rehash(stored):
+        ctx.run_in_background(_upgrade_hash(ctx, user["id"], password))
+
+    dont_remember = body.get("rememberMe") is False
+    session = await create_session(ctx, user, dont_remember=dont_remember, status_on_failure=401)
+    set_session_cookies(ctx, session, dont_remember=dont_remember)
+    callback = body.get("callbackURL")
+    result: dict[str, Any] = {"redirect": bool(callback), "token": session.token}
+    if callback:
+        result["url"] = callback
+        ctx.response.set_header("location", callback)
+    result["user"] = session.user
+    return result
+
+
+async def _upgrade_hash(ctx: RequestContext, user_id: str, password: str) -> None:
+    new_hash = await ctx.auth.email_and_password.password.hash(password)
+    await ctx.auth.store.set_password(user_id, new_hash)
