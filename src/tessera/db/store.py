@@ -34,7 +34,7 @@ class Store:
         self.clock = clock
         self.find_many_limit = find_many_limit
         self._output_fields = {
-            t.name: tuple(f.name for f in t.fields if f.returned) + ("id",) for t in schema
+            t.name: (*tuple(f.name for f in t.fields if f.returned), "id") for t in schema
         }
         self._credential_join = (Join("account", (Where("providerId", CREDENTIAL),)),)
         self._user_join = (Join("user"),)
