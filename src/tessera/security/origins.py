@@ -81,6 +81,8 @@ def matches_pattern(url: str, pattern: str) -> bool:
         p = urlsplit(pattern)
         if p.scheme.lower() != scheme:
             return False
+        if not p.netloc:
+            return True  # "myapp://" trusts every target of the app's own scheme
         if has_wildcard:
             return bool(_wildcard_regex(p.netloc).match(parts.netloc))
         if p.netloc.lower() != parts.netloc.lower():

@@ -1,0 +1,180 @@
+from datetime import UTC, datetime, timedelta
+
+from tests._helpers import Client, make_auth
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_get_session_without_cookie_is_null_and_not_cached() -> None:
+    r = await Client(make_auth()).get("/get-session")
+    assert (r.status, r.body) == (200, b"null")
+    assert r.header("cache-control") == "no-store" and r.header("pragma") == "no-cache"
+
+
+async def test_broken_cookies_read_as_signed_out() -> None:
+    auth = make_auth()
+    client = Client(auth)
+    await client.sign_up()
+    token = client.cookies["better-auth.session_token"].split(".")[0]
+    for value in ["garbage", token, token + ".AAAA", f"{token}.{'A' * 43}%3D", "%ZZ", ""]:
+        r = await Client(auth).get("/get-session", headers=[("cookie", f"better-auth.session_token={value}")])
+        assert (r.status, r.body) == (200, b"null"), value
+
+
+async def test_sliding_expiry_extends_at_most_once_per_update_age() -> None:
+    clock = Clock()
+    auth = make_auth(clock=clock, session={"expires_in": 7 * 86400, "update_age": 86400})
+    client = Client(auth)
+    await client.sign_up()
+    first = (await client.get("/get-session")).json_body()["session"]["expiresAt"]
+    clock.now += timedelta(hours=12)
+    r = await client.get("/get-session")
+    assert r.json_body()["session"]["expiresAt"] == first
+    assert not r.set_cookies  # no refresh due: no write, no cookie
+    clock.now += timedelta(hours=13)
+    r = await client.get("/get-session")
+    refreshed = r.json_body()["session"]["expiresAt"]
+    assert refreshed > first
+    assert "Max-Age=604800" in r.set_cookies["better-auth.session_token"]
+
+
+async def test_expired_session_is_refused_and_cookies_cleared() -> None:
+    clock = Clock()
+    auth = make_auth(clock=clock)
+    client = Client(auth)
+    await client.sign_up()
+    clock.now += timedelta(days=8)
+    r = await client.get("/get-session")
+    assert r.body == b"null"
+    assert "Max-Age=0" in r.set_cookies["better-auth.session_token"]
+    removed = await auth.context.store.sweep_expired()
+    assert removed["session"] == 1
+
+
+async def test_dont_remember_sessions_live_a_day_and_never_slide() -> None:
+    clock = Clock()
+    auth = make_auth(clock=clock)
+    await Client(auth).sign_up()
+    client = Client(auth)
+    await client.sign_in(rememberMe=False)
+    created = (await client.get("/get-session")).json_body()["session"]
+    clock.now += timedelta(hours=23)
+    r = await client.get("/get-session")
+    assert r.json_body()["session"]["expiresAt"] == created["expiresAt"]
+    clock.now += timedelta(hours=2)
+    assert (await client.get("/get-session")).body == b"null"
+
+
+async def test_sign_out_revokes_the_session() -> None:
+    auth = make_auth()
+    client = Client(auth)
+    await client.sign_up()
+    stolen = dict(client.cookies)
+    r = await client.post("/sign-out")
+    assert r.json_body() == {"success": True}
+    for name in ["better-auth.session_token", "better-auth.session_data", "better-auth.dont_remember"]:
+        assert r.set_cookies[name] == f"{name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+    replay = Client(auth)
+    replay.cookies = stolen
+    assert (await replay.get("/get-session")).body == b"null"
+
+
+async def test_cookie_authenticated_posts_need_a_trusted_origin() -> None:
+    auth = make_auth()
+    client = Client(auth, origin=None)
+    await client.sign_up()
+    r = await client.post("/sign-out")
+    assert (r.status, r.json_body()["code"]) == (403, "MISSING_OR_NULL_ORIGIN")
+    r = await client.post("/sign-out", headers=[("origin", "https://evil.example")])
+    assert (r.status, r.json_body()["code"]) == (403, "INVALID_ORIGIN")
+    assert (await client.get("/get-session")).json_body() is not None  # still signed in
+
+
+async def test_login_csrf_from_cross_site_navigation_is_blocked() -> None:
+    auth = make_auth()
+    await Client(auth).sign_up()
+    r = await Client(auth, origin=None).sign_in(
+        headers=[("sec-fetch-site", "cross-site"), ("sec-fetch-mode", "navigate"), ("sec-fetch-dest", "document")]
+    )
+    assert (r.status, r.json_body()["code"]) == (403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED")
+    r = await Client(auth, origin="https://evil.example").sign_in()
+    assert (r.status, r.json_body()["code"]) == (403, "INVALID_ORIGIN")
+
+
+async def test_list_and_revoke_sessions() -> None:
+    auth = make_auth()
+    a = Client(auth)
+    await a.sign_up()
+    b, c = Client(auth), Client(auth)
+    await b.sign_in()
+    await c.sign_in()
+    sessions = (await a.get("/list-sessions")).json_body()
+    assert len(sessions) == 3
+    assert "token" in sessions[0]
+    b_token = b.cookies["better-auth.session_token"].split(".")[0]
+    assert (await a.post("/revoke-session", {"token": b_token})).json_body() == {"status": True}
+    assert (await b.get("/get-session")).body == b"null"
+    assert (await a.post("/revoke-other-sessions")).json_body() == {"status": True}
+    assert (await c.get("/get-session")).body == b"null"
+    assert (await a.get("/get-session")).json_body() is not None
+    assert (await a.post("/revoke-sessions")).json_body() == {"status": True}
+    assert (await a.get("/get-session")).body == b"null"
+
+
+async def test_revoking_someone_elses_session_does_nothing() -> None:
+    auth = make_auth()
+    alice, bob = Client(auth), Client(auth)
+    await alice.sign_up()
+    await bob.sign_up(email="bob@example.com")
+    bob_token = bob.cookies["better-auth.session_token"].split(".")[0]
+    assert (await alice.post("/revoke-session", {"token": bob_token})).json_body() == {"status": True}
+    assert (await bob.get("/get-session")).json_body() is not None
+
+
+async def test_list_sessions_requires_a_fresh_session() -> None:
+    clock = Clock()
+    auth = make_auth(clock=clock, session={"fresh_age": 3600})
+    client = Client(auth)
+    await client.sign_up()
+    clock.now += timedelta(hours=2)
+    r = await client.get("/list-sessions")
+    assert (r.status, r.json_body()["code"]) == (403, "SESSION_NOT_FRESH")
+
+
+async def test_update_user_and_change_password() -> None:
+    auth = make_auth()
+    client = Client(auth)
+    await client.sign_up()
+    assert (await client.post("/update-user", {"name": "Alice B"})).json_body() == {"status": True}
+    assert (await client.get("/get-session")).json_body()["user"]["name"] == "Alice B"
+    r = await client.post("/update-user", {"email": "x@example.com"})
+    assert (r.status, r.json_body()["code"]) == (400, "EMAIL_CAN_NOT_BE_UPDATED")
+    r = await client.post("/update-user", {})
+    assert (r.status, r.json_body()) == (400, {"message": "No fields to update"})
+    r = await client.post("/change-password", {"currentPassword": "wrong-password-1", "newPassword": "new-password-123"})
+    assert (r.status, r.json_body()["code"]) == (400, "INVALID_PASSWORD")
+    other = Client(auth)
+    await other.sign_in()
+    r = await client.post("/change-password", {"currentPassword": "correct-horse-battery",
+                                               "newPassword": "new-password-123", "revokeOtherSessions": True})
+    body = r.json_body()
+    assert r.status == 200 and isinstance(body["token"], str)
+    assert (await other.get("/get-session")).body == b"null"
+    assert (await client.get("/get-session")).json_body()["session"]["token"] == body["token"]
+    assert (await Client(auth).sign_in(password="new-password-123")).status == 200
+    assert (await Client(auth).sign_in()).status == 401
+
+
+async def test_server_api_reads_sessions_from_headers() -> None:
+    auth = make_auth()
+    client = Client(auth)
+    await client.sign_up()
+    data = await auth.api.get_session(headers={"cookie": client.cookie_header()})
+    assert data["user"]["email"] == "alice@example.com"
+    assert await auth.api.get_session(headers={}) is None
