@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from ..endpoints import Endpoint
+from .accounts import list_user_accounts, unlink_account, verify_password
+from .change_email import change_email
+from .delete_user import delete_user, delete_user_callback
 from .email_verification import send_verification_email, verify_email
+from .error_page import error_page
 from .ok import ok
 from .password import change_password, set_password
+from .password_reset import request_password_reset, request_password_reset_callback, reset_password
 from .session import (
     get_session,
     list_sessions,
@@ -32,5 +37,15 @@ CORE_ENDPOINTS: tuple[Endpoint, ...] = (
     set_password,
     send_verification_email,
     verify_email,
+    request_password_reset,
+    request_password_reset_callback,
+    reset_password,
+    change_email,
+    delete_user,
+    delete_user_callback,
+    list_user_accounts,
+    unlink_account,
+    verify_password,
     ok,
+    error_page,
 )

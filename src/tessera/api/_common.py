@@ -55,3 +55,16 @@ async def dummy_password_check(ctx: RequestContext, password: str) -> None:
         dummy = await hasher.hash("tessera-dummy-password")
         ctx.auth.plugin_state["dummy_hash"] = dummy
     await hasher.verify(dummy, password)
+
+
+async def check_user_password(ctx: RequestContext, user_id: str, password: str) -> bool | None:
+    """Verify ``password`` against the user's credential account: ``None`` when there is no password to check.
+
+    Too-long passwords are refused before any hashing, as on every other password path.
+    """
+    if len(password.encode("utf-16-le")) // 2 > ctx.auth.email_and_password.max_password_length:
+        raise APIError(400, BaseErrorCodes.PASSWORD_TOO_LONG)
+    account = await ctx.auth.store.find_credential_account(user_id)
+    if account is None or not account.get("password"):
+        return None
+    return await ctx.auth.email_and_password.password.verify(account["password"], password)

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from ..context import RequestContext
 from ..crypto import hs256
+from ..db.adapter import UniqueViolation
 from ..endpoints import endpoint
 from ..errors import APIError, BaseErrorCodes, Redirect
 from ..session.issue import create_session, set_session_cookies
@@ -169,9 +170,19 @@ async def _verify_email_change(
         if callback:
             raise Redirect(callback)
         return {"status": True}
+    if request_type != "change-email-verification":
+        # Only a link mailed to the *new* address proves it. Anything else carrying ``updateTo`` (an unknown
+        # or missing request type, e.g. a pre-1.7 approval link that went to the old address) must not mark
+        # the new address verified.
+        raise _fail(ctx, 401, BaseErrorCodes.INVALID_TOKEN, "invalid_token")
     if await auth.store.find_user_by_email(new_email) is not None:
         raise _fail(ctx, 400, BaseErrorCodes.USER_ALREADY_EXISTS, "user_already_exists")
-    updated = await auth.store.update_user(user["id"], {"email": new_email.lower(), "emailVerified": True})
+    try:
+        updated = await auth.store.update_user(
+            user["id"], {"email": new_email.lower(), "emailVerified": True}
+        )
+    except UniqueViolation:  # registered between the lookup and the update
+        raise _fail(ctx, 400, BaseErrorCodes.USER_ALREADY_EXISTS, "user_already_exists") from None
     if updated is None:
         raise _fail(ctx, 401, BaseErrorCodes.USER_NOT_FOUND, "user_not_found")
     session = ctx.session

@@ -1,0 +1,110 @@
+"""Password reset: POST /request-password-reset, GET /reset-password/:token, POST /reset-password.
+
+A reset token is 24 random alphanumeric characters stored as the verification row
+``reset-password:<token>`` holding the user id. Redeeming it is a single atomic consume, so one token resets
+one password even when two requests race (Better Auth 1.6's email-OTP and magic-link races, applied here).
+
+Asking for a reset answers the same message whether or not the address is registered, after the same kind of
+work (a token minted, one verification-table statement). The mail itself goes through
+``run_in_background_or_await``: configure ``advanced.background_tasks.handler`` to take the mail's latency off
+the answer as well. There is no ``/forget-password`` route: Better Auth 1.7 removed it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from ..context import RequestContext
+from ..crypto.random import random_string
+from ..db.store import CREDENTIAL
+from ..endpoints import endpoint
+from ..errors import APIError, BaseErrorCodes, Redirect
+from ..validation import F, Shape
+from ._common import check_password_length
+from .email_verification import append_query, call
+from .session import revoke_user_sessions
+
+RESET_PREFIX = "reset-password:"
+RESET_TOKEN_LENGTH = 24
+RESET_MESSAGE = "If this email exists in our system, check your email for the reset link"
+
+
+@endpoint(
+    "/request-password-reset",
+    "POST",
+    body=Shape({"email": F("email"), "redirectTo": F("string", optional=True)}),
+    tags=("password-reset",),
+)
+async def request_password_reset(ctx: RequestContext) -> Any:
+    auth = ctx.auth
+    config = auth.email_and_password
+    sender = config.send_reset_password
+    if sender is None:
+        raise APIError(400, BaseErrorCodes.RESET_PASSWORD_DISABLED)
+    answer = {"status": True, "message": RESET_MESSAGE}
+    token = random_string(RESET_TOKEN_LENGTH)
+    identifier = RESET_PREFIX + token
+    user = await auth.store.find_user_by_email(ctx.body["email"])
+    if user is None:
+        # the same statement count as a real request: one verification-table round trip
+        await auth.store.find_verification(identifier)
+        return answer
+    await auth.store.create_verification(identifier, user["id"], config.reset_password_token_expires_in)
+    callback = quote(ctx.body.get("redirectTo") or "/", safe="")
+    url = f"{ctx.base_url}{auth.base_path}/reset-password/{token}?callbackURL={callback}"
+    await ctx.run_in_background_or_await(
+        call(sender, user=auth.store.public("user", user), url=url, token=token, request=ctx.request)
+    )
+    return answer
+
+
+@endpoint(
+    "/reset-password/:token",
+    "GET",
+    name="request_password_reset_callback",
+    query=Shape({"callbackURL": F("string")}),
+    callback_query=("callbackURL",),
+    tags=("password-reset",),
+)
+async def request_password_reset_callback(ctx: RequestContext) -> Any:
+    """The link in the mail: hand the token to the application's reset page, or tell it the link is dead."""
+    token = ctx.params.get("token", "")
+    callback = ctx.query["callbackURL"]
+    if token and await ctx.auth.store.find_verification(RESET_PREFIX + token) is not None:
+        raise Redirect(append_query(callback, token=token))
+    raise Redirect(append_query(callback, error="INVALID_TOKEN"))
+
+
+@endpoint(
+    "/reset-password",
+    "POST",
+    body=Shape({"newPassword": F("string"), "token": F("string", optional=True)}),
+    query=Shape({"token": F("string", optional=True)}),
+    tags=("password-reset",),
+)
+async def reset_password(ctx: RequestContext) -> Any:
+    auth = ctx.auth
+    config = auth.email_and_password
+    token = ctx.body.get("token") or ctx.query.get("token")
+    if not token:
+        raise APIError(400, BaseErrorCodes.INVALID_TOKEN)
+    new_password: str = ctx.body["newPassword"]
+    check_password_length(ctx, new_password)
+    verification = await auth.store.consume_verification(RESET_PREFIX + token)
+    if verification is None:
+        raise APIError(400, BaseErrorCodes.INVALID_TOKEN)
+    user_id = verification["value"]
+    user = await auth.store.find_user_by_id(user_id)
+    if user is None:
+        raise APIError(400, BaseErrorCodes.USER_NOT_FOUND)
+    password_hash = await config.password.hash(new_password)
+    if await auth.store.set_password(user_id, password_hash) is None:
+        await auth.store.create_account(
+            {"accountId": user_id, "providerId": CREDENTIAL, "userId": user_id, "password": password_hash}
+        )
+    if config.revoke_sessions_on_password_reset:
+        await revoke_user_sessions(ctx, user_id)
+    if config.on_password_reset is not None:
+        await call(config.on_password_reset, user=auth.store.public("user", user), request=ctx.request)
+    return {"status": True}
