@@ -1,0 +1,521 @@
+"""``SQLAlchemyAdapter``: the adapter protocol on SQLAlchemy Core with an ``AsyncEngine``.
+
+Statements per operation (``statement_count`` holds tests to these; BEGIN/COMMIT/SAVEPOINT not counted):
+
+===============  ===========  ==========  =============================================
+operation        PostgreSQL   SQLite      MySQL / MariaDB
+===============  ===========  ==========  =============================================
+create           1            1           1 (``RETURNING`` on MariaDB ≥ 10.5)
+find_one (+join) 1            1           1
+update           1            1           2: ``SELECT … FOR UPDATE`` + ``UPDATE``
+delete           1            1           1 on MariaDB (``DELETE … LIMIT 1 RETURNING``), 2 on MySQL
+consume_one      1            1           as ``delete``
+increment_one    1            1           2: ``SELECT … FOR UPDATE`` + ``UPDATE``
+===============  ===========  ==========  =============================================
+
+Statements are built once per *shape* of call (model, fields, operators, NULLs, joins) and kept, so a
+repeated call costs parameter binding and one round trip; SQLAlchemy's compiled cache does the rest.
+Single operations outside ``transaction()`` run in autocommit on PostgreSQL and SQLite (no BEGIN/COMMIT
+round trips), and in a short transaction on MySQL.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import Executable
+
+from ...db.adapter import Adapter, Join, Row, SortBy, UniqueViolation, Where
+from ...db.schema import Schema
+from .conditions import Shape, clause, is_pinned, shape_of
+from .engine import dialect_name, install_sqlite_hooks, normalize_url
+from .tables import TableMap, build_tables
+
+T = TypeVar("T")
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+class _Counter:
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+
+def _is_unique_violation(error: exc.IntegrityError, dialect: str) -> bool:
+    orig = error.orig
+    if dialect == "postgresql":
+        return getattr(orig, "sqlstate", None) == "23505"
+    if dialect == "mysql":
+        return bool(getattr(orig, "args", ())[:1] == (1062,))  # ER_DUP_ENTRY
+    name = getattr(orig, "sqlite_errorname", None)
+    if name is not None:
+        return name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+    return "UNIQUE constraint failed" in str(orig)
+
+
+class SQLAlchemyAdapter(Adapter):
+    """Tessera's tables in SQLite, PostgreSQL or MySQL/MariaDB.
+
+    ``url_or_engine`` is a URL (``sqlite:///auth.db``, ``postgresql://…``, ``mysql://…``; drivers are
+    filled in: aiosqlite, asyncpg, asyncmy) or an ``AsyncEngine`` you own; ``close()`` disposes only an
+    engine the adapter created. The adapter never creates tables: run ``tessera migrate`` or
+    ``tessera.adapters.sqlalchemy.migrate``.
+    """
+
+    dialect: str
+
+    def __init__(
+        self,
+        url_or_engine: str | sa.URL | AsyncEngine,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        **engine_options: Any,
+    ) -> None:
+        if isinstance(url_or_engine, AsyncEngine):
+            self.engine = url_or_engine
+            self._owns_engine = False
+        else:
+            url = normalize_url(url_or_engine)
+            options = dict(engine_options)
+            if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
+                options.setdefault("pool_size", pool_size)
+                options.setdefault("max_overflow", max_overflow)
+            if url.get_backend_name() in ("mysql", "mariadb"):
+                options.setdefault("pool_recycle", 1800)
+            self.engine = create_async_engine(url, **options)
+            self._owns_engine = True
+        self.dialect = dialect_name(self.engine)
+        if self.dialect == "sqlite":
+            install_sqlite_hooks(self.engine)
+            # autocommit per statement, and writers queue for the lock at BEGIN instead of failing later
+            self._single = self.engine.execution_options(tessera_autocommit=True)
+            self._tx_engine = self.engine.execution_options(tessera_begin="BEGIN IMMEDIATE")
+        elif self.dialect == "postgresql":
+            self._single = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._tx_engine = self.engine
+        else:
+            # switching MySQL connections to autocommit costs more round trips than it saves
+            self._single = self._tx_engine = self.engine
+        self._conn: AsyncConnection | None = None
+        self._counter = _Counter()
+        event.listen(self.engine.sync_engine, "before_cursor_execute", self._count)
+        self.schema = Schema({})
+        self.metadata = sa.MetaData()
+        self.tables: dict[str, TableMap] = {}
+        self._statements: dict[tuple[Any, ...], Executable] = {}
+
+    # -- plumbing -------------------------------------------------------------------------------------
+
+    @property
+    def statement_count(self) -> int:
+        """SQL statements executed through this adapter's engine so far (transaction control excluded)."""
+        return self._counter.n
+
+    def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.startswith(_CONTROL):
+            self._counter.n += 1
+
+    def bind(self, schema: Schema) -> None:
+        self.schema = schema
+        self.metadata = sa.MetaData()
+        self.tables = build_tables(schema, self.metadata)
+        self._statements.clear()
+
+    def _table(self, model: str) -> TableMap:
+        try:
+            return self.tables[model]
+        except KeyError:
+            raise KeyError(f"unknown model {model!r}") from None
+
+    def _cached(self, key: tuple[Any, ...], build: Callable[[], Executable]) -> Any:
+        stmt = self._statements.get(key)
+        if stmt is None:
+            stmt = self._statements[key] = build()
+        return stmt
+
+    async def _run(self, stmt: Executable, params: Mapping[str, Any], fetch: Callable[[Any], T]) -> T:
+        try:
+            if self._conn is not None:
+                return fetch(await self._conn.execute(stmt, params))
+            async with self._single.begin() as conn:
+                return fetch(await conn.execute(stmt, params))
+        except exc.IntegrityError as e:
+            if _is_unique_violation(e, self.dialect):
+                raise UniqueViolation(str(e.orig)) from e
+            raise
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncConnection]:
+        """One connection in a transaction, for the MySQL operations that need two statements."""
+        if self._conn is not None:
+            yield self._conn
+            return
+        async with self._tx_engine.begin() as conn:
+            yield conn
+
+    async def _run_in(self, conn: AsyncConnection, stmt: Executable, params: Mapping[str, Any]) -> Any:
+        try:
+            return await conn.execute(stmt, params)
+        except exc.IntegrityError as e:
+            if _is_unique_violation(e, self.dialect):
+                raise UniqueViolation(str(e.orig)) from e
+            raise
+
+    @staticmethod
+    def _row(tm: TableMap, values: Sequence[Any] | None) -> Row | None:
+        return None if values is None else dict(zip(tm.names, values, strict=True))
+
+    def _shape(
+        self, tm: TableMap, where: Sequence[Where], params: dict[str, Any], prefix: str = "w"
+    ) -> Shape:
+        return shape_of(tm, where, prefix, params, self.dialect)
+
+    def _target(self, tm: TableMap, shape: Shape) -> sa.ColumnElement[bool] | None:
+        """WHERE for "the first matching row": the conditions themselves when they pin one row."""
+        if is_pinned(tm, shape):
+            return clause(tm.table.c, shape, self.dialect)
+        inner = tm.table.alias("_first")
+        sub = sa.select(inner.c.id).limit(1)
+        cond = clause(inner.c, shape, self.dialect)
+        if cond is not None:
+            sub = sub.where(cond)
+        return tm.table.c.id == sub.scalar_subquery()
+
+    def _values(self, tm: TableMap, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Update values as the database will hand them back (the MySQL paths build rows without a read)."""
+        out: dict[str, Any] = {}
+        for key, value in values.items():
+            kind = tm.types.get(key)
+            if kind is None:
+                raise KeyError(f"{tm.model}.{key}")
+            if value is not None and kind == "date" and isinstance(value, datetime):
+                value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+                value = value.replace(microsecond=value.microsecond // 1000 * 1000)
+            elif value is not None and kind == "boolean":
+                value = bool(value)
+            out[key] = value
+        return out
+
+    def _returning(self, kind: str) -> bool:
+        return bool(getattr(self.engine.dialect, f"{kind}_returning", False))
+
+    # -- reads ----------------------------------------------------------------------------------------
+
+    async def find_one(self, model: str, where: Sequence[Where], *, join: Sequence[Join] = ()) -> Row | None:
+        tm = self._table(model)
+        params: dict[str, Any] = {}
+        shape = self._shape(tm, where, params)
+        joins = tuple(
+            (j.model, self._shape(self._table(j.model), j.where, params, f"j{i}_"))
+            for i, j in enumerate(join)
+        )
+        stmt = self._cached(("find_one", model, shape, joins), lambda: self._build_find_one(tm, shape, joins))
+        values = await self._run(stmt, params, lambda r: r.first())
+        if values is None:
+            return None
+        row = dict(zip(tm.names, values, strict=False))
+        start = len(tm.names)
+        for name, _ in joins:
+            names = self.tables[name].names
+            part = values[start : start + len(names)]
+            start += len(names)
+            row[name] = None if part[-1] is None else dict(zip(names, part, strict=True))
+        return row
+
+    def _build_find_one(self, tm: TableMap, shape: Shape, joins: tuple[tuple[str, Shape], ...]) -> Executable:
+        base = tm.table
+        columns: list[Any] = list(tm.columns)
+        source: sa.FromClause = base
+        for i, (name, join_shape) in enumerate(joins):
+            other = self.tables[name]
+            alias = other.table.alias(f"_j{i}")
+            on = self._relation(tm, other, base, alias)
+            cond = clause(alias.c, join_shape, self.dialect)
+            source = source.outerjoin(alias, on if cond is None else sa.and_(on, cond))
+            columns.extend(alias.c[n] for n in other.names)
+        stmt = sa.select(*columns).select_from(source).limit(1)
+        cond = clause(base.c, shape, self.dialect)
+        return stmt if cond is None else stmt.where(cond)
+
+    def _relation(self, tm: TableMap, other: TableMap, base: Any, alias: Any) -> sa.ColumnElement[bool]:
+        # the base model's reference wins over the reverse one, as in the memory adapter
+        for f in self.schema[tm.model].fields:
+            if f.references and f.references.model == other.model:
+                return alias.c[f.references.field] == base.c[f.name]  # type: ignore[no-any-return]
+        for f in self.schema[other.model].fields:
+            if f.references and f.references.model == tm.model:
+                return alias.c[f.name] == base.c[f.references.field]  # type: ignore[no-any-return]
+        raise KeyError(f"no relation between {tm.model!r} and {other.model!r}")
+
+    async def find_many(
+        self,
+        model: str,
+        where: Sequence[Where] = (),
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        sort_by: SortBy | None = None,
+    ) -> list[Row]:
+        tm = self._table(model)
+        params: dict[str, Any] = {}
+        shape = self._shape(tm, where, params)
+        sort = (sort_by.field, sort_by.direction) if sort_by else None
+        if sort and sort[0] not in tm.types:
+            raise KeyError(f"{model}.{sort[0]}")
+        if limit is not None:
+            params["_limit"] = limit
+        if offset is not None:
+            params["_offset"] = offset
+        key = ("find_many", model, shape, sort, limit is not None, offset is not None)
+        stmt = self._cached(
+            key, lambda: self._build_find_many(tm, shape, sort, "_limit" in params, "_offset" in params)
+        )
+        rows = await self._run(stmt, params, lambda r: r.all())
+        return [dict(zip(tm.names, r, strict=True)) for r in rows]
+
+    def _build_find_many(
+        self, tm: TableMap, shape: Shape, sort: tuple[str, str] | None, limit: bool, offset: bool
+    ) -> Executable:
+        stmt = sa.select(*tm.columns)
+        cond = clause(tm.table.c, shape, self.dialect)
+        if cond is not None:
+            stmt = stmt.where(cond)
+        if sort:
+            column = tm.table.c[sort[0]]
+            ordered = column.desc() if sort[1] == "desc" else column.asc()
+            if self.dialect == "mysql":  # no NULLS LAST in MySQL: sort on "is null" first
+                stmt = stmt.order_by(column.is_(None), ordered)
+            else:
+                stmt = stmt.order_by(ordered.nulls_last())
+        if limit:
+            stmt = stmt.limit(sa.bindparam("_limit", type_=sa.Integer()))
+        if offset:
+            stmt = stmt.offset(sa.bindparam("_offset", type_=sa.Integer()))
+        return stmt
+
+    async def count(self, model: str, where: Sequence[Where] = ()) -> int:
+        tm = self._table(model)
+        params: dict[str, Any] = {}
+        shape = self._shape(tm, where, params)
+
+        def build() -> Executable:
+            stmt = sa.select(sa.func.count()).select_from(tm.table)
+            cond = clause(tm.table.c, shape, self.dialect)
+            return stmt if cond is None else stmt.where(cond)
+
+        stmt = self._cached(("count", model, shape), build)
+        return int(await self._run(stmt, params, lambda r: r.scalar_one()))
+
+    # -- writes ---------------------------------------------------------------------------------------
+
+    async def create(self, model: str, data: Mapping[str, Any]) -> Row:
+        tm = self._table(model)
+        params = {f.name: data[f.name] if f.name in data else f.default_value() for f in tm.fields}
+        params["id"] = data["id"]
+        if self._returning("insert"):
+            stmt = self._cached(("create", model, True), lambda: sa.insert(tm.table).returning(*tm.columns))
+            row = await self._run(stmt, params, lambda r: r.first())
+            return dict(zip(tm.names, row, strict=True))
+        stmt = self._cached(("create", model, False), lambda: sa.insert(tm.table))
+        await self._run(stmt, params, lambda r: None)
+        return self._values(tm, params)
+
+    def _set(self, tm: TableMap, keys: Sequence[str], prefix: str = "u_") -> dict[Any, Any]:
+        table = tm.table
+        for key in keys:
+            if key not in tm.types:
+                raise KeyError(f"{tm.model}.{key}")
+        return {table.c[k]: sa.bindparam(f"{prefix}{k}", type_=table.c[k].type) for k in keys}
+
+    async def update(self, model: str, where: Sequence[Where], update: Mapping[str, Any]) -> Row | None:
+        if not where:
+            return None
+        if not update:
+            return await self.find_one(model, where)
+        tm = self._table(model)
+        params: dict[str, Any] = {}
+        shape = self._shape(tm, where, params)
+        keys = tuple(update)
+        params.update({f"u_{k}": v for k, v in update.items()})
+        if self._returning("update"):
+
+            def build() -> Executable:
+                return (
+                    sa.update(tm.table)
+                    .where(self._target(tm, shape))
+                    .values(self._set(tm, keys))
+                    .returning(*tm.columns)
+                )
+
+            stmt = self._cached(("update", model, shape, keys), build)
+            return self._row(tm, await self._run(stmt, params, lambda r: r.first()))
+        async with self._unit() as conn:
+            current = await self._lock_first(conn, tm, shape, params)
+            if current is None:
+                return None
+            stmt = self._cached(
+                ("update_by_id", model, keys),
+                lambda: (
+                    sa.update(tm.table)
+                    .where(tm.table.c.id == sa.bindparam("_id"))
+                    .values(self._set(tm, keys))
+                ),
+            )
+            await self._run_in(conn, stmt, {**params, "_id": current["id"]})
+            return {**current, **self._values(tm, update)}
+
+    async def _lock_first(
+        self, conn: AsyncConnection, tm: TableMap, shape: Shape, params: Mapping[str, Any]
+    ) -> Row | None:
+        def build() -> Executable:
+            stmt = sa.select(*tm.columns).limit(1).with_for_update()
+            cond = clause(tm.table.c, shape, self.dialect)
+            return stmt if cond is None else stmt.where(cond)
+
+        stmt = self._cached(("lock_first", tm.model, shape), build)
+        return self._row(tm, (await conn.execute(stmt, params)).first())
+
+    async def update_many(self, model: str, where: Sequence[Where], update: Mapping[str, Any]) -> int:
+        if not update:
+            return await self.count(model, where)
+        tm = self._table(model)
+        params: dict[str, Any] = {}
+        shape = self._shape(tm, where, params)
+        keys = tuple(update)
+        params.update({f"u_{k}": v for k, v in update.items()})
+
+        def build() -> Executable:
+            stmt = sa.update(tm.table).values(self._set(tm, keys))
+            cond = clause(tm.table.c, shape, self.dialect)
+            return stmt if cond is None else stmt.where(cond)
+
+        stmt = self._cached(("update_many", model, shape, keys), build)
+        return await self._run(stmt, params, _rowcount)
+
+    async def delete(self, model: str, where: Sequence[Where]) -> Row | None:
+        tm = self._table(model)
+        params: dict[str, Any] = {}
+        shape = self._shape(tm, where, params)
+        if self._returning("delete"):
+            stmt = self._cached(("delete", model, shape), lambda: self._build_delete(tm, shape))
+            return self._row(tm, await self._run(stmt, params, lambda r: r.first()))
+        async with self._unit() as conn:
+            current = await self._lock_first(conn, tm, shape, params)
+            if current is None:
+                return None
+            stmt = self._cached(
+                ("delete_by_id", model),
+                lambda: sa.delete(tm.table).where(tm.table.c.id == sa.bindparam("_id")),
+            )
+            await conn.execute(stmt, {"_id": current["id"]})
+            return current
+
+    def _build_delete(self, tm: TableMap, shape: Shape) -> Executable:
+        if self.dialect == "mysql":
+            # MariaDB: DELETE … LIMIT 1 RETURNING, one atomic statement (no subquery on the same table)
+            stmt = sa.delete(tm.table).returning(*tm.columns).with_dialect_options(mysql_limit=1)
+            cond = clause(tm.table.c, shape, self.dialect)
+            return stmt if cond is None else stmt.where(cond)
+        return sa.delete(tm.table).where(self._target(tm, shape)).returning(*tm.columns)
+
+    async def delete_many(self, model: str, where: Sequence[Where]) -> int:
+        tm = self._table(model)
+        params: dict[str, Any] = {}
+        shape = self._shape(tm, where, params)
+
+        def build() -> Executable:
+            cond = clause(tm.table.c, shape, self.dialect)
+            return sa.delete(tm.table) if cond is None else sa.delete(tm.table).where(cond)
+
+        stmt = self._cached(("delete_many", model, shape), build)
+        return await self._run(stmt, params, _rowcount)
+
+    async def consume_one(self, model: str, where: Sequence[Where]) -> Row | None:
+        # One DELETE … RETURNING: of concurrent callers, only the one whose DELETE removed the row gets
+        # it. Without RETURNING (MySQL) the row is locked by SELECT … FOR UPDATE before it is deleted.
+        return await self.delete(model, where)
+
+    async def increment_one(
+        self,
+        model: str,
+        where: Sequence[Where],
+        increment: Mapping[str, int],
+        set: Mapping[str, Any] | None = None,
+    ) -> Row | None:
+        tm = self._table(model)
+        assign = dict(set or {})
+        counters = tuple(k for k in increment if k not in assign)
+        if not counters and not assign:
+            return await self.find_one(model, where)
+        params: dict[str, Any] = {}
+        shape = self._shape(tm, where, params)
+        keys = tuple(assign)
+        params.update({f"u_{k}": v for k, v in assign.items()})
+        params.update({f"i_{k}": increment[k] for k in counters})
+
+        def values() -> dict[Any, Any]:
+            out = self._set(tm, keys)
+            for column in self._set(tm, counters, "i_"):
+                out[column] = sa.func.coalesce(column, 0) + sa.bindparam(f"i_{column.key}", type_=column.type)
+            return out
+
+        if self._returning("update"):
+            stmt = self._cached(
+                ("increment", model, shape, counters, keys),
+                lambda: (
+                    sa.update(tm.table).where(self._target(tm, shape)).values(values()).returning(*tm.columns)
+                ),
+            )
+            return self._row(tm, await self._run(stmt, params, lambda r: r.first()))
+        async with self._unit() as conn:
+            current = await self._lock_first(conn, tm, shape, params)
+            if current is None:
+                return None
+            stmt = self._cached(
+                ("increment_by_id", model, counters, keys),
+                lambda: sa.update(tm.table).where(tm.table.c.id == sa.bindparam("_id")).values(values()),
+            )
+            await self._run_in(conn, stmt, {**params, "_id": current["id"]})
+            changes = {k: (current.get(k) or 0) + increment[k] for k in counters}
+            return {**current, **changes, **self._values(tm, assign)}
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SQLAlchemyAdapter]:
+        """Yield an adapter bound to one connection and transaction; nested calls use a SAVEPOINT.
+
+        The yielded adapter is for the task that opened the transaction: one connection serves one
+        statement at a time.
+        """
+        if self._conn is not None:
+            async with self._conn.begin_nested():
+                yield self
+            return
+        async with self._tx_engine.begin() as conn:
+            bound = copy.copy(self)
+            bound._conn = conn
+            yield bound
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            return
+        if event.contains(self.engine.sync_engine, "before_cursor_execute", self._count):
+            event.remove(self.engine.sync_engine, "before_cursor_execute", self._count)
+        if self._owns_engine:
+            await self.engine.dispose()
+
+
+def _rowcount(result: Result[Any]) -> int:
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)

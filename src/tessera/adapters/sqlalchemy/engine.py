@@ -1,0 +1,58 @@
+"""Engine set-up: URL normalisation and the SQLite connection hooks the adapter relies on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "mysql": "mysql+asyncmy",
+    "mariadb": "mysql+asyncmy",
+}
+
+
+def normalize_url(url: str | sa.URL) -> sa.URL:
+    """Fill in the async driver of a driver-less URL: ``postgres://`` becomes ``postgresql+asyncpg://``.
+
+    URLs that name a driver are kept as given.
+    """
+    parsed = sa.make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver else parsed
+
+
+def dialect_name(engine: AsyncEngine) -> str:
+    """``sqlite``, ``postgresql`` or ``mysql`` (MariaDB included)."""
+    name = engine.dialect.name
+    return "mysql" if name == "mariadb" else name
+
+
+def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # take BEGIN away from the sqlite3 module (it skips it before SELECT and SAVEPOINT), turn on
+    # foreign keys (off by default in SQLite, and cascades depend on them)
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    options = conn.get_execution_options()
+    if options.get("tessera_autocommit") or options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    conn.exec_driver_sql(options.get("tessera_begin", "BEGIN"))
+
+
+def install_sqlite_hooks(engine: AsyncEngine) -> None:
+    """Real transactions (BEGIN emitted by SQLAlchemy) and enforced foreign keys; idempotent."""
+    sync = engine.sync_engine
+    if not event.contains(sync, "connect", _sqlite_connect):
+        event.listen(sync, "connect", _sqlite_connect)
+        event.listen(sync, "begin", _sqlite_begin)
