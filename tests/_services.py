@@ -2,8 +2,10 @@
 
 Fixtures (loaded by ``tests/conftest.py``):
 
-* ``postgres_server`` / ``mysql_server``: a ``DatabaseServer`` to create more throwaway databases; tests
+* ``postgresql_server`` / ``mysql_server``: a ``DatabaseServer`` to create more throwaway databases; tests
   using them are skipped, with the reason, when the service is not reachable;
+* ``database_server``: parametrized over sqlite, postgresql and mysql; ``await database_server.create()``
+  is the URL of a new empty database (a temporary file for SQLite);
 * ``pg_database_url`` / ``mysql_database_url``: one fresh database for the session;
 * ``adapter_factory``: parametrized over memory, sqlite, postgresql and mysql; ``await
   adapter_factory(schema)`` returns an adapter bound to ``schema`` with its tables created and empty. The
@@ -33,11 +35,10 @@ from tessera.adapters.sqlalchemy.migrate import apply, generate_sql, plan_migrat
 from tessera.db.adapter import Adapter
 from tessera.db.schema import Schema
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TESSERA_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("TESSERA_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 MYSQL_ADMIN_URL = os.environ.get("TESSERA_TEST_MYSQL", "mysql+asyncmy://root@127.0.0.1:3306/test")
-BACKENDS = ["memory", "sqlite", "postgresql", "mysql"]
+SQL_BACKENDS = ["sqlite", "postgresql", "mysql"]
+BACKENDS = ["memory", *SQL_BACKENDS]
 
 AdapterFactory = Callable[[Schema], Awaitable[Adapter]]
 
@@ -49,9 +50,7 @@ class DatabaseServer:
         self.label = label
         self.admin_url = sa.make_url(admin_url)
         self.created: list[str] = []
-        connect_args = (
-            {"timeout": 3} if self.admin_url.get_backend_name() == "postgresql" else {"connect_timeout": 3}
-        )
+        connect_args = {"timeout": 3} if self.admin_url.get_backend_name() == "postgresql" else {"connect_timeout": 3}
         self._admin = create_async_engine(
             self.admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args=connect_args
         )
@@ -94,7 +93,7 @@ async def _server(label: str, url: str) -> AsyncIterator[DatabaseServer]:
 
 
 @pytest.fixture(scope="session")
-async def postgres_server() -> AsyncIterator[DatabaseServer]:
+async def postgresql_server() -> AsyncIterator[DatabaseServer]:
     async for server in _server("PostgreSQL", POSTGRES_ADMIN_URL):
         yield server
 
@@ -106,13 +105,33 @@ async def mysql_server() -> AsyncIterator[DatabaseServer]:
 
 
 @pytest.fixture(scope="session")
-async def pg_database_url(postgres_server: DatabaseServer) -> str:
-    return await postgres_server.create()
+async def pg_database_url(postgresql_server: DatabaseServer) -> str:
+    return await postgresql_server.create()
 
 
 @pytest.fixture(scope="session")
 async def mysql_database_url(mysql_server: DatabaseServer) -> str:
     return await mysql_server.create()
+
+
+class SQLiteFiles:
+    """``create()`` gives the URL of a new SQLite file, like ``DatabaseServer.create`` does a database."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+
+    async def create(self) -> str:
+        path: Path = self._factory.mktemp("sqlite") / "tessera.db"
+        return f"sqlite:///{path}"
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def database_server(request: pytest.FixtureRequest) -> DatabaseServer | SQLiteFiles:
+    """Each SQL backend in turn; ``await database_server.create()`` is the URL of a new, empty database."""
+    if request.param == "sqlite":
+        return SQLiteFiles(request.getfixturevalue("tmp_path_factory"))
+    server: DatabaseServer = request.getfixturevalue(f"{request.param}_server")
+    return server
 
 
 class AdapterPool:
@@ -149,17 +168,13 @@ async def _pool(new_url: Callable[[], Awaitable[str]]) -> AsyncIterator[AdapterP
 
 @pytest.fixture(scope="session")
 async def sqlite_adapters(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AdapterPool]:
-    async def new_url() -> str:
-        path: Path = tmp_path_factory.mktemp("sqlite") / "tessera.db"
-        return f"sqlite:///{path}"
-
-    async for pool in _pool(new_url):
+    async for pool in _pool(SQLiteFiles(tmp_path_factory).create):
         yield pool
 
 
 @pytest.fixture(scope="session")
-async def postgresql_adapters(postgres_server: DatabaseServer) -> AsyncIterator[AdapterPool]:
-    async for pool in _pool(postgres_server.create):
+async def postgresql_adapters(postgresql_server: DatabaseServer) -> AsyncIterator[AdapterPool]:
+    async for pool in _pool(postgresql_server.create):
         yield pool
 
 

@@ -13,12 +13,13 @@ async def migrate(auth: Tessera, *, apply: bool) -> list[str]:
     adapter = auth.adapter
     if adapter.dialect == "memory":
         return []
-    from .adapters.sqlalchemy.migrate import apply_plan, plan_migration
+    from .adapters.sqlalchemy.migrate import apply as apply_plan
+    from .adapters.sqlalchemy.migrate import plan_migration
 
     plan = await plan_migration(adapter.engine, auth.schema)  # type: ignore[attr-defined]
     lines = plan.describe()
     if apply and not plan.is_empty:
-        await apply_plan(adapter.engine, plan)  # type: ignore[attr-defined]
+        await apply_plan(plan)
     return lines
 
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 try:
     import sqlalchemy  # noqa: F401
 except ImportError as e:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "tessera.adapters.sqlalchemy needs SQLAlchemy: pip install 'tessera-auth[sqlalchemy]'"
-    ) from e
+    raise ImportError("tessera.adapters.sqlalchemy needs SQLAlchemy: pip install 'tessera-auth[sqlalchemy]'") from e
 
 from .adapter import SQLAlchemyAdapter
 from .engine import normalize_url

@@ -175,9 +175,7 @@ class SQLAlchemyAdapter(Adapter):
     def _row(tm: TableMap, values: Sequence[Any] | None) -> Row | None:
         return None if values is None else dict(zip(tm.names, values, strict=True))
 
-    def _shape(
-        self, tm: TableMap, where: Sequence[Where], params: dict[str, Any], prefix: str = "w"
-    ) -> Shape:
+    def _shape(self, tm: TableMap, where: Sequence[Where], params: dict[str, Any], prefix: str = "w") -> Shape:
         return shape_of(tm, where, prefix, params, self.dialect)
 
     def _target(self, tm: TableMap, shape: Shape) -> sa.ColumnElement[bool] | None:
@@ -216,8 +214,7 @@ class SQLAlchemyAdapter(Adapter):
         params: dict[str, Any] = {}
         shape = self._shape(tm, where, params)
         joins = tuple(
-            (j.model, self._shape(self._table(j.model), j.where, params, f"j{i}_"))
-            for i, j in enumerate(join)
+            (j.model, self._shape(self._table(j.model), j.where, params, f"j{i}_")) for i, j in enumerate(join)
         )
         stmt = self._cached(("find_one", model, shape, joins), lambda: self._build_find_one(tm, shape, joins))
         values = await self._run(stmt, params, lambda r: r.first())
@@ -365,11 +362,7 @@ class SQLAlchemyAdapter(Adapter):
                 return None
             stmt = self._cached(
                 ("update_by_id", model, keys),
-                lambda: (
-                    sa.update(tm.table)
-                    .where(tm.table.c.id == sa.bindparam("_id"))
-                    .values(self._set(tm, keys))
-                ),
+                lambda: sa.update(tm.table).where(tm.table.c.id == sa.bindparam("_id")).values(self._set(tm, keys)),
             )
             await self._run_in(conn, stmt, {**params, "_id": current["id"]})
             return {**current, **self._values(tm, update)}
@@ -472,9 +465,7 @@ class SQLAlchemyAdapter(Adapter):
         if self._returning("update"):
             stmt = self._cached(
                 ("increment", model, shape, counters, keys),
-                lambda: (
-                    sa.update(tm.table).where(self._target(tm, shape)).values(values()).returning(*tm.columns)
-                ),
+                lambda: sa.update(tm.table).where(self._target(tm, shape)).values(values()).returning(*tm.columns),
             )
             return self._row(tm, await self._run(stmt, params, lambda r: r.first()))
         async with self._unit() as conn:

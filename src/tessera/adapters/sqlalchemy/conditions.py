@@ -50,9 +50,7 @@ def _lower(value: Any, lower: bool) -> Any:
     return value.lower() if lower and isinstance(value, str) else value
 
 
-def shape_of(
-    tm: TableMap, where: Sequence[Where], prefix: str, params: dict[str, Any], dialect: str
-) -> Shape:
+def shape_of(tm: TableMap, where: Sequence[Where], prefix: str, params: dict[str, Any], dialect: str) -> Shape:
     """The shape of ``where``; its bound values are added to ``params``."""
     out: list[tuple[str, str, str, bool, str]] = []
     types = tm.types
@@ -90,9 +88,7 @@ def is_pinned(tm: TableMap, shape: Shape) -> bool:
     return any(kind == "eq" and not lower and f in tm.unique for f, kind, _, lower, _ in shape)
 
 
-def _condition(
-    column: sa.ColumnElement[Any], kind: str, lower: bool, name: str, dialect: str
-) -> ColumnElement[bool]:
+def _condition(column: sa.ColumnElement[Any], kind: str, lower: bool, name: str, dialect: str) -> ColumnElement[bool]:
     if kind == "null":
         return column.is_(None)
     if kind == "not_null":
@@ -128,9 +124,7 @@ def _condition(
     raise ValueError(f"unknown condition kind {kind!r}")
 
 
-def clause(
-    columns: sa.ColumnCollection[str, Any] | Any, shape: Shape, dialect: str
-) -> ColumnElement[bool] | None:
+def clause(columns: sa.ColumnCollection[str, Any] | Any, shape: Shape, dialect: str) -> ColumnElement[bool] | None:
     """The WHERE (or ON) clause for ``shape`` over ``columns`` (a table's or an alias's ``.c``)."""
     result: ColumnElement[bool] | None = None
     for field, kind, connector, lower, name in shape:

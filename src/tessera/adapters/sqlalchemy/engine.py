@@ -34,13 +34,17 @@ def dialect_name(engine: AsyncEngine) -> str:
     return "mysql" if name == "mariadb" else name
 
 
-def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
-    # take BEGIN away from the sqlite3 module (it skips it before SELECT and SAVEPOINT), turn on
-    # foreign keys (off by default in SQLite, and cascades depend on them)
+def _sqlite_checkout(dbapi_connection: Any, connection_record: Any, proxy: Any) -> None:
+    # Once per connection (on checkout, so connections pooled before the adapter existed are covered
+    # too): take BEGIN away from the sqlite3 module, which skips it before SELECT and SAVEPOINT, and turn
+    # on foreign keys, off by default in SQLite, which cascades depend on.
+    if connection_record.info.get("tessera_sqlite"):
+        return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+    connection_record.info["tessera_sqlite"] = True
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -53,6 +57,6 @@ def _sqlite_begin(conn: Connection) -> None:
 def install_sqlite_hooks(engine: AsyncEngine) -> None:
     """Real transactions (BEGIN emitted by SQLAlchemy) and enforced foreign keys; idempotent."""
     sync = engine.sync_engine
-    if not event.contains(sync, "connect", _sqlite_connect):
-        event.listen(sync, "connect", _sqlite_connect)
+    if not event.contains(sync.pool, "checkout", _sqlite_checkout):
+        event.listen(sync.pool, "checkout", _sqlite_checkout)
         event.listen(sync, "begin", _sqlite_begin)

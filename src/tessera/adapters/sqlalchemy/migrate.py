@@ -22,8 +22,9 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable, Executabl
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from ...db.schema import Field, Schema
+from .alembic_script import generate_alembic
 from .engine import dialect_name
-from .tables import MYSQL_TABLE_OPTIONS, TableMap, build_tables, keyed_fields, server_default
+from .tables import TableMap, build_tables, creation_order, server_default
 
 __all__ = [
     "ColumnAddition",
@@ -59,9 +60,7 @@ def _compile_add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) ->
     # MySQL parses an inline REFERENCES and ignores it: it gets an ADD FOREIGN KEY of its own
     if column.foreign_keys and compiler.dialect.name not in ("mysql", "mariadb"):
         fk = next(iter(column.foreign_keys))
-        parts.append(
-            f"REFERENCES {preparer.format_table(fk.column.table)} ({preparer.format_column(fk.column)})"
-        )
+        parts.append(f"REFERENCES {preparer.format_table(fk.column.table)} ({preparer.format_column(fk.column)})")
         if fk.ondelete:
             parts.append(f"ON DELETE {fk.ondelete}")
     return " ".join(parts)
@@ -91,8 +90,18 @@ class MigrationPlan:
     _elements: tuple[ExecutableDDLElement, ...] = field(default=(), repr=False)
 
     @property
-    def empty(self) -> bool:
+    def is_empty(self) -> bool:
         return not self._elements
+
+    def describe(self) -> list[str]:
+        """One line per step, then the warnings: what ``tessera migrate`` prints."""
+        lines = [f"create table {model}" for model in self.tables]
+        lines += [
+            f"add column {c.model}.{c.field.name}{' (NULL-able)' if c.nullable and c.field.required else ''}"
+            for c in self.columns
+        ]
+        lines += [f"create index {name} on {model}" for model, name in self.indexes]
+        return lines + [f"warning: {w}" for w in self.warnings]
 
     def statements(self) -> list[str]:
         """The DDL ``apply`` runs, as SQL text."""
@@ -116,10 +125,9 @@ def _indexes(table: sa.Table) -> list[sa.Index]:
 def generate_sql(schema: Schema, dialect: str) -> str:
     """The complete DDL for ``schema`` on ``dialect`` (``sqlite``, ``postgresql`` or ``mysql``)."""
     target = _dialect(dialect)
-    metadata = sa.MetaData()
-    build_tables(schema, metadata)
+    tables = build_tables(schema)
     parts: list[str] = []
-    for table in metadata.sorted_tables:
+    for table in (tables[model].table for model in creation_order(schema)):
         parts.append(f"{str(CreateTable(table).compile(dialect=target)).strip()};")
         parts.extend(f"{CreateIndex(ix).compile(dialect=target)};" for ix in _indexes(table))
     return "\n\n".join(parts) + "\n"
@@ -145,9 +153,7 @@ def _inspect(conn: Connection, tables: dict[str, TableMap]) -> dict[str, _LiveTa
             (ix["name"], tuple(c for c in ix["column_names"] if c), bool(ix["unique"]))
             for ix in inspector.get_indexes(name)
         ]
-        indexes += [
-            (uc["name"], tuple(uc["column_names"]), True) for uc in inspector.get_unique_constraints(name)
-        ]
+        indexes += [(uc["name"], tuple(uc["column_names"]), True) for uc in inspector.get_unique_constraints(name)]
         has_rows = conn.execute(sa.select(sa.literal(1)).select_from(tm.table).limit(1)).first() is not None
         live[model] = _LiveTable({c["name"] for c in inspector.get_columns(name)}, indexes, has_rows)
     return live
@@ -163,8 +169,7 @@ def _index_state(index: sa.Index, live: _LiveTable) -> str:
 
 async def plan_migration(engine: AsyncEngine, schema: Schema) -> MigrationPlan:
     """Compare the live database with ``schema`` and plan the additive changes that bring it in line."""
-    metadata = sa.MetaData()
-    tables = build_tables(schema, metadata)
+    tables = build_tables(schema)
     async with engine.connect() as conn:
         live = await conn.run_sync(_inspect, tables)
     dialect = dialect_name(engine)
@@ -173,9 +178,8 @@ async def plan_migration(engine: AsyncEngine, schema: Schema) -> MigrationPlan:
     columns: list[ColumnAddition] = []
     indexes: list[tuple[str, str]] = []
     warnings: list[str] = []
-    by_table = {tm.table: model for model, tm in tables.items()}
-    for table in metadata.sorted_tables:
-        model = by_table[table]
+    for model in creation_order(schema):
+        table = tables[model].table
         if model not in live:
             created.append(model)
             elements.append(CreateTable(table))
@@ -214,106 +218,8 @@ async def plan_migration(engine: AsyncEngine, schema: Schema) -> MigrationPlan:
 
 async def apply(plan: MigrationPlan) -> None:
     """Run the plan in one transaction (PostgreSQL and SQLite roll DDL back on failure; MySQL cannot)."""
-    if plan.empty:
+    if plan.is_empty:
         return
     async with plan.engine.begin() as conn:
         for element in plan._elements:
             await conn.execute(element)
-
-
-# -- Alembic ----------------------------------------------------------------------------------------------
-
-_ALEMBIC_TYPES = {
-    "string": "sa.Text()",
-    "boolean": "sa.Boolean()",
-    "number": "sa.Integer()",
-    "bigint": "sa.BigInteger()",
-    "date": 'sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=3), "mysql", "mariadb")',
-    "json": 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql").with_variant(sa.Text(), "sqlite")',
-}
-_KEYED_STRING = 'sa.Text().with_variant(sa.String(255), "mysql", "mariadb")'
-
-
-def _alembic_column(f: Field, column: sa.Column[Any], keyed: bool) -> str:
-    kind = _KEYED_STRING if f.type == "string" and keyed else _ALEMBIC_TYPES[f.type]
-    args = [repr(column.name), kind]
-    default = server_default(f)
-    if isinstance(default, sa.TextClause):
-        args.append(f"server_default=sa.text({default.text!r})")
-    elif default is not None:
-        args.append(f"server_default={default!r}")
-    args.append(f"nullable={not f.required}")
-    return f"sa.Column({', '.join(args)})"
-
-
-def generate_alembic(
-    schema: Schema,
-    *,
-    revision: str = "tessera_0001",
-    down_revision: str | None = None,
-    message: str = "tessera schema",
-) -> str:
-    """The text of an Alembic migration creating ``schema``'s tables and indexes (Alembic not imported)."""
-    metadata = sa.MetaData()
-    tables = build_tables(schema, metadata)
-    by_table = {tm.table: model for model, tm in tables.items()}
-    upgrade: list[str] = []
-    drops: list[list[str]] = []
-    options = "".join(f"        {k}={v!r},\n" for k, v in MYSQL_TABLE_OPTIONS.items())
-    for table in metadata.sorted_tables:
-        model = schema[by_table[table]]
-        keyed = keyed_fields(model)
-        lines = [f'        sa.Column("id", {_KEYED_STRING}, nullable=False),']
-        lines += [f"        {_alembic_column(f, table.c[f.name], f.name in keyed)}," for f in model.fields]
-        for f in model.fields:
-            for fk in table.c[f.name].foreign_keys:
-                target = f"{fk.column.table.name}.{fk.column.name}"
-                lines.append(
-                    f"        sa.ForeignKeyConstraint([{table.c[f.name].name!r}], [{target!r}], "
-                    f"ondelete={fk.ondelete!r}),"
-                )
-        lines.append('        sa.PrimaryKeyConstraint("id"),')
-        upgrade.append(
-            f"    op.create_table(\n        {table.name!r},\n" + "\n".join(lines) + "\n" + options + "    )"
-        )
-        drop = []
-        for ix in _indexes(table):
-            cols = [c.name for c in ix.columns]
-            upgrade.append(f"    op.create_index({ix.name!r}, {table.name!r}, {cols!r}, unique={ix.unique})")
-            drop.append(f"    op.drop_index({ix.name!r}, table_name={table.name!r})")
-        drops.append([*drop, f"    op.drop_table({table.name!r})"])
-    downgrade = [line for block in reversed(drops) for line in block]
-    return _ALEMBIC_TEMPLATE.format(
-        message=message,
-        revision=revision,
-        down_revision=repr(down_revision),
-        upgrade="\n".join(upgrade),
-        downgrade="\n".join(downgrade),
-    )
-
-
-_ALEMBIC_TEMPLATE = '''"""{message}
-
-Revision ID: {revision}
-Revises: {down_revision}
-
-Generated by tessera (``generate_alembic``).
-"""
-
-import sqlalchemy as sa
-from alembic import op
-from sqlalchemy.dialects import mysql, postgresql
-
-revision = "{revision}"
-down_revision = {down_revision}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{upgrade}
-
-
-def downgrade() -> None:
-{downgrade}
-'''

@@ -160,14 +160,8 @@ def _column(schema: Schema, table: Table, field: Field, keyed: bool) -> sa.Colum
     args: list[Any] = []
     if field.references:
         target = schema[field.references.model]
-        target_column = (
-            "id" if field.references.field == "id" else target.field(field.references.field).column_name
-        )
-        args.append(
-            sa.ForeignKey(
-                f"{target.db_name}.{target_column}", ondelete=_ON_DELETE[field.references.on_delete]
-            )
-        )
+        target_column = "id" if field.references.field == "id" else target.field(field.references.field).column_name
+        args.append(sa.ForeignKey(f"{target.db_name}.{target_column}", ondelete=_ON_DELETE[field.references.on_delete]))
     return sa.Column(
         field.column_name,
         column_type(field, keyed),
@@ -188,9 +182,7 @@ def build_tables(schema: Schema, metadata: sa.MetaData | None = None) -> dict[st
         columns = [_column(schema, table, f, f.name in keyed) for f in table.fields]
         sa_table = sa.Table(table.db_name, metadata, id_column, *columns, **MYSQL_TABLE_OPTIONS)
         for ix in table.all_indexes():
-            sa.Index(
-                ix.resolved_name(table.db_name), *(sa_table.c[name] for name in ix.fields), unique=ix.unique
-            )
+            sa.Index(ix.resolved_name(table.db_name), *(sa_table.c[name] for name in ix.fields), unique=ix.unique)
         unique = {"id"} | {ix.fields[0] for ix in table.all_indexes() if ix.unique and len(ix.fields) == 1}
         out[table.name] = TableMap(
             model=table.name,
@@ -201,4 +193,21 @@ def build_tables(schema: Schema, metadata: sa.MetaData | None = None) -> dict[st
             unique=frozenset(unique),
             types={"id": "string", **{f.name: f.type for f in table.fields}},
         )
+    return out
+
+
+def creation_order(schema: Schema) -> list[str]:
+    """Models in schema order, each after the models it references (the order tables are created in)."""
+    out: list[str] = []
+
+    def visit(model: str, path: tuple[str, ...]) -> None:
+        if model in out or model in path:
+            return
+        for f in schema[model].fields:
+            if f.references and f.references.model != model:
+                visit(f.references.model, (*path, model))
+        out.append(model)
+
+    for table in schema:
+        visit(table.name, ())
     return out
