@@ -386,7 +386,11 @@ class Tessera:
         try:
             data = await self._execute(ctx)
         except APIError as exc:
-            return _error_response(exc, ctx.response)
+            response = _error_response(exc, ctx.response)
+            if ctx.endpoint.no_store:  # Better Auth keeps them on errors too (405 from get-session)
+                for name, value in _NO_STORE:
+                    response.set_header(name, value)
+            return response
         if isinstance(data, Response):
             response = data
             for name, header in ctx.response.set_cookies.items():
@@ -553,16 +557,14 @@ _FORM = "application/x-www-form-urlencoded"
 
 def _parse_body(request: Request, ep: Endpoint) -> Any:
     raw = request.body
-    if not raw:
+    if not raw or ep.disable_body:
         return None
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
-    allowed = "application/json, application/x-www-form-urlencoded" if ep.form else "application/json"
     if not media:
-        raise APIError(
-            415, BaseErrorCodes.UNSUPPORTED_MEDIA_TYPE, f"Content-Type is required. Allowed types: {allowed}"
-        )
-    if media == "application/json" or media.endswith("+json"):
+        # Better Auth 1.7.24 reads no body without a Content-Type: the endpoint sees ``undefined``
+        return None
+    if media == "application/json":
         try:
             return _json.loads(raw)
         except _json.JSONDecodeError:
@@ -572,6 +574,7 @@ def _parse_body(request: Request, ep: Endpoint) -> Any:
             return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
         except UnicodeDecodeError:
             raise APIError(400, BaseErrorCodes.BAD_REQUEST, "Invalid form body") from None
+    allowed = "application/x-www-form-urlencoded, application/json" if ep.form else "application/json"
     raise APIError(
         415,
         BaseErrorCodes.UNSUPPORTED_MEDIA_TYPE,

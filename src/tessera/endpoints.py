@@ -38,6 +38,8 @@ class Endpoint:
     #: query parameters checked against trusted origins even on GET
     callback_query: tuple[str, ...] = ()
     tags: frozenset[str] = field(default_factory=frozenset)
+    #: the HTTP request body is never read (Better Auth's ``disableBody``): a malformed one is no error
+    disable_body: bool = False
 
 
 def endpoint(
@@ -54,6 +56,7 @@ def endpoint(
     csrf: CsrfMode = "origin",
     callback_query: tuple[str, ...] = (),
     tags: tuple[str, ...] = (),
+    disable_body: bool = False,
 ) -> Callable[[Handler], Endpoint]:
     """Declare an endpoint; the function name (or ``name``) becomes its ``auth.api`` attribute."""
 
@@ -72,6 +75,7 @@ def endpoint(
             csrf=csrf,
             callback_query=callback_query,
             tags=frozenset(tags),
+            disable_body=disable_body,
         )
 
     return wrap

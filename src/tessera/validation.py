@@ -90,11 +90,13 @@ class Shape:
     fields: Mapping[str, F] = field(default_factory=dict)
     #: Better Auth's sign-up body is ``object & record``: an absent body reports both
     record: bool = False
+    #: ``False`` for a pure ``z.record`` (update-user): only the record issue is reported
+    object: bool = True
 
     def validate(self, data: Any, where: Literal["body", "query"] = "body") -> dict[str, Any]:
         if not isinstance(data, dict):
             kind = received(_MISSING if data is None else data)
-            issues = [f"[{where}] Invalid input: expected object, received {kind}"]
+            issues = [f"[{where}] Invalid input: expected object, received {kind}"] if self.object else []
             if self.record:
                 issues.append(f"[{where}] Invalid input: expected record, received {kind}")
             raise validation_error(issues)

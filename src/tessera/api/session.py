@@ -18,7 +18,9 @@ SESSION_QUERY = Shape(
 )
 
 
-@endpoint("/get-session", ("GET", "POST"), query=SESSION_QUERY, no_store=True, tags=("session",))
+@endpoint(
+    "/get-session", ("GET", "POST"), query=SESSION_QUERY, no_store=True, disable_body=True, tags=("session",)
+)
 async def get_session(ctx: RequestContext) -> Any:
     auth = ctx.auth
     if ctx.request.method == "POST" and not auth.session_config.defer_session_refresh:

@@ -12,7 +12,11 @@ from ..session.model import SessionData
 from ..validation import F, Shape
 from ._common import NO_FIELDS, user_input
 
-UPDATE_USER_BODY = Shape({"name": F("string", optional=True), "image": F("string", optional=True, nullable=True)})
+UPDATE_USER_BODY = Shape(
+    {"name": F("string", optional=True), "image": F("string", optional=True, nullable=True)},
+    record=True,
+    object=False,  # Better Auth: z.record(z.string(), z.any())
+)
 
 
 @endpoint("/update-user", "POST", body=UPDATE_USER_BODY, session="session", tags=("user",))
