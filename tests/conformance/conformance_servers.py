@@ -1,0 +1,250 @@
+"""Running the servers the conformance tests talk to: the pinned Better Auth reference and tessera.
+
+* ``ensure_reference_installed``: the project's pinned Better Auth 1.7.24 app in ``tests/reference/node``
+  with its ``node_modules`` installed (``npm ci`` once, when missing or older than the lock file).
+* ``postgres_admin``: a PostgreSQL server to create throwaway databases on
+  (``TESSERA_TEST_POSTGRES_URL``, default ``postgresql://postgres@127.0.0.1:5432/postgres``).
+* ``start_tessera_server`` / ``start_better_auth_server``: start a server on 127.0.0.1 and a free port and
+  wait until it answers.
+
+Without Node ≥ 20 / npm or PostgreSQL the dependent tests are skipped, each with a warning that names what
+is missing (``-ra`` lists the reasons in the summary).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from tessera_app import SECRET
+
+import tessera
+
+HERE = Path(__file__).resolve().parent
+REFERENCE_DIR = HERE.parent / "reference" / "node"
+BETTER_AUTH_VERSION = "1.7.24"
+PG_URL_ENV = "TESSERA_TEST_POSTGRES_URL"
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+__all__ = ["SECRET", "Server", "StartTessera", "start_better_auth_server", "start_tessera_server"]
+
+
+def skip_loudly(reason: str) -> None:
+    warnings.warn(f"conformance tests skipped: {reason}", stacklevel=2)
+    pytest.skip(reason)
+
+
+# -- Node reference app ------------------------------------------------------------------------------
+
+
+def _installed_version() -> str | None:
+    manifest = REFERENCE_DIR / "node_modules" / "better-auth" / "package.json"
+    try:
+        return str(json.loads(manifest.read_text())["version"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _install_is_stale() -> bool:
+    marker = REFERENCE_DIR / "node_modules" / ".package-lock.json"
+    lock = REFERENCE_DIR / "package-lock.json"
+    return not marker.exists() or lock.stat().st_mtime > marker.stat().st_mtime
+
+
+def ensure_reference_installed() -> Path:
+    """``npm ci`` in ``tests/reference/node`` if needed; the path, or a loud skip when Node is absent."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        skip_loudly("node and npm (Node >= 20) are needed to run the Better Auth reference")
+    assert node is not None and npm is not None
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    if not version.startswith("v") or int(version[1:].split(".")[0]) < 20:
+        skip_loudly(f"Node >= 20 is needed for the Better Auth reference, found {version or 'nothing'}")
+    if _installed_version() != BETTER_AUTH_VERSION or _install_is_stale():
+        proc = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=REFERENCE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if proc.returncode != 0:
+            skip_loudly(f"npm ci failed in {REFERENCE_DIR}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    installed = _installed_version()
+    if installed != BETTER_AUTH_VERSION:
+        pytest.fail(f"tests/reference/node has better-auth {installed}, expected {BETTER_AUTH_VERSION}")
+    return REFERENCE_DIR
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------------
+
+
+def postgres_admin() -> str:
+    url = os.environ.get(PG_URL_ENV, DEFAULT_PG_URL)
+    try:
+        import asyncpg  # noqa: F401
+    except ImportError:
+        skip_loudly(
+            "asyncpg is needed to create the reference database: pip install 'tessera-auth[postgres]'"
+        )
+    try:
+        _pg_execute(url, "select 1")
+    except Exception as exc:  # any connection failure means "no PostgreSQL here"
+        skip_loudly(f"PostgreSQL not reachable at {url} (set {PG_URL_ENV}): {exc}")
+    return url
+
+
+def _pg_execute(admin_url: str, sql: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(admin_url, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@contextlib.contextmanager
+def throwaway_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """Create ``<prefix>_<random>``, yield its URL, drop it (``WITH (FORCE)``) afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    _pg_execute(admin_url, f'create database "{name}"')
+    try:
+        yield _with_database(admin_url, name)
+    finally:
+        with contextlib.suppress(Exception):
+            _pg_execute(admin_url, f'drop database if exists "{name}" with (force)')
+
+
+# -- processes --------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    base_url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+    info: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def api(self) -> str:
+        return self.base_url + "/api/auth"
+
+    def log_tail(self, n: int = 4000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def start_process(
+    name: str,
+    cmd: list[str],
+    *,
+    port: int,
+    ready_path: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 30.0,
+) -> Server:
+    handle = log.open("wb")
+    proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+    handle.close()
+    server = Server(name, f"http://127.0.0.1:{port}", proc, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}:\n{server.log_tail()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(server.base_url + ready_path, timeout=1.0).status_code == 200:
+                for line in server.log_tail(20000).splitlines():
+                    if line.startswith("READY "):
+                        server.info = json.loads(line[6:])
+                return server
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"{name} did not become ready within {timeout}s:\n{server.log_tail()}")
+
+
+def python_env() -> dict[str, str]:
+    """The environment for a Python child: the ``tessera`` this test run imports comes first on the path."""
+    env = dict(os.environ)
+    src = str(Path(tessera.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def start_tessera_server(tmp: Path, *, database: str | None = None, hasher: str = "fast") -> Server:
+    port = free_port()
+    cmd = [sys.executable, str(HERE / "tessera_app.py"), "--port", str(port), "--hasher", hasher]
+    if database:
+        cmd += ["--database", database]
+    return start_process(
+        "tessera",
+        cmd,
+        port=port,
+        ready_path="/api/auth/ok",
+        log=tmp / f"tessera-{port}.log",
+        env=python_env(),
+    )
+
+
+def start_better_auth_server(
+    tmp: Path, reference: Path, database_url: str, *, plugins: str = "", node_env: str = "production"
+) -> Server:
+    port = free_port()
+    env = dict(os.environ, NODE_ENV=node_env)
+    cmd = ["node", "server.mjs", "--port", str(port), "--database-url", database_url, "--plugins", plugins]
+    return start_process(
+        "better-auth",
+        cmd,
+        port=port,
+        ready_path="/healthz",
+        log=tmp / f"better-auth-{port}.log",
+        env=env,
+        cwd=reference,
+    )
+
+
+StartTessera = Callable[..., Server]

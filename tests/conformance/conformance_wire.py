@@ -1,0 +1,161 @@
+"""What two responses must share to count as "the same on the wire", and a readable diff when they don't.
+
+A response is reduced to a ``Wire``: status, the headers clients act on, each ``Set-Cookie`` (name,
+attributes, and the *kind* of value), and the body's *shape* — key sets in order, value types, and exact
+values where they are deterministic (error ``message``/``code``, user fields the test chose, booleans).
+Random parts (tokens, ids, timestamps, signatures) are replaced by their kind (``<id32>``, ``<date>``,
+``<signed:token>``), so two servers with different data compare equal when they behave the same.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+
+ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+ID32 = re.compile(r"^[A-Za-z0-9]{32}$")
+SIGNED = re.compile(r"^(?P<value>.*)\.(?P<sig>[A-Za-z0-9+/]{43}=)$")
+
+#: string values compared exactly (everything else is compared by kind)
+EXACT_KEYS = frozenset(
+    {"message", "code", "name", "email", "image", "ipAddress", "userAgent", "url", "statusText"}
+)
+#: response headers compared by value ("present" for location: its value is the callback URL we sent)
+COMPARED_HEADERS = ("content-type", "cache-control", "pragma", "location", "x-retry-after")
+
+
+def value_kind(value: Any, key: str | None = None) -> Any:
+    """The comparable form of one JSON value (recursively, preserving key order)."""
+    if isinstance(value, dict):
+        if set(value) == {"$date"}:  # a Date revived by the official client
+            return "<Date>"
+        return {"{}": [(k, value_kind(v, k)) for k, v in value.items()]}
+    if isinstance(value, list):
+        return ["[]", len(value), [value_kind(v) for v in value]]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return "<number>"
+    if isinstance(value, str):
+        if key in EXACT_KEYS:
+            return value
+        if ISO_DATE.match(value):
+            return "<date>"
+        if ID32.match(value):
+            return "<id32>"
+        return "<string>"
+    return f"<{type(value).__name__}>"
+
+
+def cookie_value_kind(raw: str) -> str:
+    if raw == "":
+        return "<empty>"
+    value = unquote(raw)
+    m = SIGNED.match(value)
+    if m:
+        inner = m.group("value")
+        return "<signed:token>" if ID32.match(inner) else f"<signed:{inner}>"
+    return "<other>"
+
+
+def parse_set_cookie(line: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """``(name, value kind, attributes in order)``; attribute names lower-cased, flags map to ``""``."""
+    pair, *attrs = (part.strip() for part in line.split(";"))
+    name, _, value = pair.partition("=")
+    parsed = []
+    for attr in attrs:
+        key, _, val = attr.partition("=")
+        key = key.strip().lower()
+        if key == "expires":
+            val = "<date>"
+        parsed.append((key, val.strip()))
+    return name, cookie_value_kind(value), tuple(parsed)
+
+
+def _session_lifetimes(body: Any, path: str = "$") -> list[tuple[str, int]]:
+    """``expiresAt - createdAt`` in hours for every object holding both (7 days vs 1 day sessions)."""
+    out: list[tuple[str, int]] = []
+    if isinstance(body, dict):
+        created, expires = body.get("createdAt"), body.get("expiresAt")
+        if (
+            isinstance(created, str)
+            and isinstance(expires, str)
+            and ISO_DATE.match(created)
+            and ISO_DATE.match(expires)
+        ):
+            delta = datetime.fromisoformat(expires.replace("Z", "+00:00")) - datetime.fromisoformat(
+                created.replace("Z", "+00:00")
+            )
+            out.append((path, round(delta.total_seconds() / 3600)))
+        for k, v in body.items():
+            out.extend(_session_lifetimes(v, f"{path}.{k}"))
+    elif isinstance(body, list):
+        for i, v in enumerate(body):
+            out.extend(_session_lifetimes(v, f"{path}[{i}]"))
+    return out
+
+
+@dataclass(frozen=True)
+class Wire:
+    status: int
+    headers: tuple[tuple[str, str | None], ...]
+    cookies: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
+    body: Any
+    lifetimes: tuple[tuple[str, int], ...] = field(default=())
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> Wire:
+        raw = response.content
+        lifetimes: list[tuple[str, int]] = []
+        if not raw:
+            body: Any = "<empty body>"
+        else:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                body = ("<text>", raw.decode("utf-8", "replace"))
+            else:
+                body = value_kind(data)
+                lifetimes = _session_lifetimes(data)
+        headers = tuple((name, response.headers.get(name)) for name in COMPARED_HEADERS)
+        cookies = tuple(parse_set_cookie(line) for line in response.headers.get_list("set-cookie"))
+        return cls(response.status_code, headers, cookies, body, tuple(lifetimes))
+
+    def differences(self, other: Wire) -> dict[str, tuple[Any, Any]]:
+        """``{aspect: (self's, other's)}`` for every aspect that differs; aspects are stable names."""
+        diff: dict[str, tuple[Any, Any]] = {}
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if f.name == "headers":
+                for (name, a), (_, b) in zip(mine, theirs, strict=True):
+                    if a != b:
+                        diff[f"header:{name}"] = (a, b)
+            elif mine != theirs:
+                diff[f.name] = (mine, theirs)
+        return diff
+
+
+def _readable(value: Any) -> Any:
+    """A ``value_kind`` result turned back into plain JSON (objects keep their key order)."""
+    if isinstance(value, dict) and set(value) == {"{}"}:
+        return {k: _readable(v) for k, v in value["{}"]}
+    if isinstance(value, list) and len(value) == 3 and value[0] == "[]":
+        return [_readable(v) for v in value[2]]
+    if isinstance(value, (list, tuple)):
+        return [_readable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _readable(v) for k, v in value.items()}
+    return value
+
+
+def pretty(value: Any) -> str:
+    """Compact, readable JSON of differences or reports (shapes shown as the JSON they stand for)."""
+    if isinstance(value, dict):
+        return "\n".join(f"  {k}: {json.dumps(_readable(v), default=str)}" for k, v in value.items())
+    return json.dumps(_readable(value), default=str)

@@ -1,0 +1,57 @@
+"""Fixtures for the conformance tests; the machinery lives in ``conformance_servers``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conformance_servers import (
+    Server,
+    StartTessera,
+    ensure_reference_installed,
+    postgres_admin,
+    start_better_auth_server,
+    start_tessera_server,
+    throwaway_database,
+)
+
+
+@pytest.fixture(scope="session")
+def reference_node() -> Path:
+    """``tests/reference/node`` with better-auth 1.7.24 installed (``npm ci`` once if needed)."""
+    return ensure_reference_installed()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    return postgres_admin()
+
+
+@pytest.fixture(scope="module")
+def start_tessera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartTessera]:
+    servers: list[Server] = []
+    tmp = tmp_path_factory.mktemp("tessera")
+
+    def start(**kwargs: object) -> Server:
+        server = start_tessera_server(tmp, **kwargs)  # type: ignore[arg-type]
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def better_auth_server(
+    reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The pinned Better Auth reference, core only, on its own throwaway PostgreSQL database."""
+    tmp = tmp_path_factory.mktemp("better-auth")
+    with throwaway_database(postgres_admin_url, "tessera_ref") as url:
+        server = start_better_auth_server(tmp, reference_node, url)
+        try:
+            yield server
+        finally:
+            server.stop()

@@ -1,0 +1,623 @@
+"""Differential tests: the same requests to the pinned Better Auth 1.7.24 server and to tessera.
+
+Both run with equivalent configuration (core only, email and password on, the same secret, rate limiting
+off, production mode, ``base_url = http://127.0.0.1:<port>``). Each case runs a scenario — one or more
+requests — against each server with its own cookies, and compares the responses as ``Wire`` values: status,
+``content-type``/``cache-control``/``pragma``/``location``, every ``Set-Cookie`` (name, attributes, value
+kind), and the body's shape (keys in order, value types, exact error ``message``/``code``).
+
+Deliberate differences live in ``ALLOWED`` with a reason; an entry that no longer differs fails the test so
+the list stays true.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from conformance_servers import SECRET, Server, StartTessera
+from conformance_wire import Wire, pretty
+
+PASSWORD = "correct-horse-battery"
+EVIL = "http://evil.example"
+JSON = {"content-type": "application/json"}
+
+#: ``{case id: {aspect: reason}}``: differences we keep on purpose. Aspects are ``Wire.differences`` keys
+#: (``status``, ``body``, ``cookies``, ``lifetimes``, ``header:<name>``), prefixed ``<step>.`` in
+#: multi-request cases.
+_TYPED_UPDATE_USER = (
+    "Better Auth's update-user body is an untyped z.record, so {name: 42} is written as is (PostgreSQL "
+    "turns it into '42'); tessera checks the core fields' types and answers 400 VALIDATION_ERROR"
+)
+ALLOWED: dict[str, dict[str, str]] = {
+    "update-user": {aspect: _TYPED_UPDATE_USER for aspect in ("5.status", "5.cookies", "5.body")},
+}
+
+
+Jar = dict[str, str]
+Scenario = Callable[["Side"], "httpx.Response | list[httpx.Response]"]
+
+
+@dataclass
+class Side:
+    """One server and the per-server state a scenario needs (its users' cookies)."""
+
+    name: str
+    server: Server
+    http: httpx.Client
+    jars: dict[str, Jar] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> str:
+        return self.server.base_url
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        content: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        jar: Jar | None = None,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        h = dict(headers or {})
+        if jar:
+            h["cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        try:
+            return self.http.request(
+                method, self.server.api + path, json=json, content=content, headers=h, params=params
+            )
+        finally:
+            self.http.cookies.clear()  # cookies travel only as the scenario says
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.send("POST", path, json=body, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.send("GET", path, **kwargs)
+
+    def sign_in(self, email: str, password: str = PASSWORD, **extra: Any) -> Jar:
+        r = self.post("/sign-in/email", {"email": email, "password": password, **extra})
+        assert r.status_code == 200, f"{self.name}: sign-in failed {r.status_code} {r.text}"
+        return jar_from(r)
+
+    def sign_up(self, email: str, name: str = "Test User", password: str = PASSWORD) -> Jar:
+        r = self.post("/sign-up/email", {"email": email, "password": password, "name": name})
+        assert r.status_code == 200, f"{self.name}: sign-up failed {r.status_code} {r.text}"
+        return jar_from(r)
+
+
+def jar_from(response: httpx.Response, jar: Jar | None = None) -> Jar:
+    out = dict(jar or {})
+    for line in response.headers.get_list("set-cookie"):
+        pair = line.split(";", 1)[0]
+        name, _, value = pair.partition("=")
+        if value and "max-age=0" not in line.lower():
+            out[name] = value
+        else:
+            out.pop(name, None)
+    return out
+
+
+def signed(token: str) -> str:
+    """``token.base64(HMAC-SHA256(secret, token))`` URL-encoded, as Better Auth signs cookies."""
+    sig = base64.b64encode(hmac.new(SECRET.encode(), token.encode(), hashlib.sha256).digest()).decode()
+    return (token + "." + sig).replace("/", "%2F").replace("+", "%2B").replace("=", "%3D")
+
+
+@dataclass
+class Pair:
+    better_auth: Side
+    tessera: Side
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    seen: list[str] = field(default_factory=list)
+
+    @property
+    def sides(self) -> tuple[Side, Side]:
+        return self.better_auth, self.tessera
+
+    def email(self, label: str) -> str:
+        return f"{label}-{self.run_id}@example.com"
+
+    def each(self, fn: Callable[[Side], Any]) -> None:
+        for side in self.sides:
+            fn(side)
+
+    def check(self, case: str, scenario: Scenario) -> list[Wire]:
+        """Run ``scenario`` on both servers; fail on any difference not in ``ALLOWED[case]``."""
+        results = []
+        for side in self.sides:
+            out = scenario(side)
+            results.append([out] if isinstance(out, httpx.Response) else list(out))
+        ba, ts = ([Wire.of(r) for r in rs] for rs in results)
+        assert len(ba) == len(ts)
+        allowed = ALLOWED.get(case, {})
+        found: dict[str, tuple[Any, Any]] = {}
+        for i, (a, b) in enumerate(zip(ba, ts, strict=True)):
+            prefix = f"{i}." if len(ba) > 1 else ""
+            for aspect, values in a.differences(b).items():
+                found[prefix + aspect] = values
+        unexpected = {k: {"better-auth": v[0], "tessera": v[1]} for k, v in found.items() if k not in allowed}
+        assert not unexpected, f"{case}: tessera differs from Better Auth:\n{pretty(unexpected)}"
+        stale = sorted(set(allowed) - set(found))
+        assert not stale, f"{case}: ALLOWED entries no longer needed: {stale}"
+        return ts
+
+
+# -- fixtures ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pair(better_auth_server: Server, start_tessera: StartTessera) -> Iterator[Pair]:
+    tessera_server = start_tessera()
+    with httpx.Client(timeout=60) as a, httpx.Client(timeout=60) as b:
+        p = Pair(Side("better-auth", better_auth_server, a), Side("tessera", tessera_server, b))
+        # a user every read-only case can use, signed in once per server
+        alice = p.email("alice")
+        p.each(lambda s: s.jars.__setitem__("alice", s.sign_up(alice, "Alice")))
+        yield p
+
+
+@pytest.fixture(scope="module")
+def alice(pair: Pair) -> str:
+    return pair.email("alice")
+
+
+# -- sign-up ----------------------------------------------------------------------------------------
+
+
+def test_sign_up_success(pair: Pair) -> None:
+    email = pair.email("signup")
+    pair.check(
+        "sign-up success",
+        lambda s: s.post("/sign-up/email", {"email": email, "password": PASSWORD, "name": "New User"}),
+    )
+
+
+def test_sign_up_with_image_remember_me_false_and_relative_callback(pair: Pair) -> None:
+    email = pair.email("signup-image")
+    body = {
+        "email": email,
+        "password": PASSWORD,
+        "name": "Img",
+        "image": "https://example.com/i.png",
+        "rememberMe": False,
+        "callbackURL": "/welcome",
+    }
+    pair.check("sign-up image+rememberMe=false", lambda s: s.post("/sign-up/email", body))
+
+
+def test_sign_up_mixed_case_email_is_lower_cased(pair: Pair) -> None:
+    email = pair.email("MiXeD").replace("example.com", "Example.COM")
+    pair.check(
+        "sign-up mixed case",
+        lambda s: s.post("/sign-up/email", {"email": email, "password": PASSWORD, "name": "M"}),
+    )
+
+
+def test_sign_up_duplicate(pair: Pair, alice: str) -> None:
+    pair.check(
+        "sign-up duplicate",
+        lambda s: s.post("/sign-up/email", {"email": alice, "password": PASSWORD, "name": "Again"}),
+    )
+
+
+def test_sign_up_missing_fields(pair: Pair) -> None:
+    pair.check("sign-up missing fields", lambda s: s.post("/sign-up/email", {"email": pair.email("missing")}))
+
+
+def test_sign_up_short_password(pair: Pair) -> None:
+    body = {"email": pair.email("short"), "password": "short", "name": "Bob"}
+    pair.check("sign-up short password", lambda s: s.post("/sign-up/email", body))
+
+
+def test_sign_up_long_password(pair: Pair) -> None:
+    body = {"email": pair.email("long"), "password": "x" * 129, "name": "Bob"}
+    pair.check("sign-up long password", lambda s: s.post("/sign-up/email", body))
+
+
+def test_sign_up_invalid_email(pair: Pair) -> None:
+    body = {"email": "not-an-email", "password": PASSWORD, "name": "Bob"}
+    pair.check("sign-up invalid email", lambda s: s.post("/sign-up/email", body))
+
+
+def test_sign_up_wrong_types(pair: Pair) -> None:
+    body = {"email": pair.email("types"), "password": 12345678, "name": None}
+    pair.check("sign-up wrong types", lambda s: s.post("/sign-up/email", body))
+
+
+def test_sign_up_untrusted_origin(pair: Pair) -> None:
+    body = {"email": pair.email("evil"), "password": PASSWORD, "name": "Bob"}
+    pair.check("sign-up untrusted origin", lambda s: s.post("/sign-up/email", body, headers={"origin": EVIL}))
+
+
+def test_sign_up_untrusted_callback_url(pair: Pair) -> None:
+    body = {"email": pair.email("cb"), "password": PASSWORD, "name": "Bob", "callbackURL": EVIL + "/x"}
+    pair.check("sign-up untrusted callbackURL", lambda s: s.post("/sign-up/email", body))
+
+
+def test_sign_up_empty_body(pair: Pair) -> None:
+    pair.check("sign-up empty body", lambda s: s.send("POST", "/sign-up/email", content=b"", headers=JSON))
+
+
+def test_sign_up_json_array_body(pair: Pair) -> None:
+    pair.check(
+        "sign-up array body", lambda s: s.send("POST", "/sign-up/email", content=b"[1,2]", headers=JSON)
+    )
+
+
+def test_sign_up_text_plain(pair: Pair) -> None:
+    pair.check(
+        "sign-up text/plain",
+        lambda s: s.send("POST", "/sign-up/email", content=b"hello", headers={"content-type": "text/plain"}),
+    )
+
+
+def test_sign_up_structured_json_media_type(pair: Pair) -> None:
+    body = b'{"email":"x@example.com","password":"correct-horse-battery","name":"X"}'
+    pair.check(
+        "sign-up +json media type",
+        lambda s: s.send(
+            "POST", "/sign-up/email", content=body, headers={"content-type": "application/vnd.api+json"}
+        ),
+    )
+
+
+def test_sign_up_json_with_charset(pair: Pair) -> None:
+    body = {"email": pair.email("charset"), "password": PASSWORD, "name": "Charset"}
+    import json
+
+    pair.check(
+        "sign-up json charset",
+        lambda s: s.send(
+            "POST",
+            "/sign-up/email",
+            content=json.dumps(body),
+            headers={"content-type": "Application/JSON; charset=utf-8"},
+        ),
+    )
+
+
+# -- sign-in ----------------------------------------------------------------------------------------
+
+
+def test_sign_in_success(pair: Pair, alice: str) -> None:
+    pair.check("sign-in success", lambda s: s.post("/sign-in/email", {"email": alice, "password": PASSWORD}))
+
+
+def test_sign_in_remember_me_false_trusted_origin(pair: Pair, alice: str) -> None:
+    body = {"email": alice, "password": PASSWORD, "rememberMe": False}
+    pair.check(
+        "sign-in rememberMe=false",
+        lambda s: s.post("/sign-in/email", body, headers={"origin": s.origin}),
+    )
+
+
+def test_sign_in_with_callback_url(pair: Pair, alice: str) -> None:
+    body = {"email": alice, "password": PASSWORD, "callbackURL": "/dashboard"}
+    pair.check("sign-in callbackURL", lambda s: s.post("/sign-in/email", body))
+
+
+def test_sign_in_wrong_password(pair: Pair, alice: str) -> None:
+    body = {"email": alice, "password": "wrong-password-1"}
+    pair.check("sign-in wrong password", lambda s: s.post("/sign-in/email", body))
+
+
+def test_sign_in_unknown_email(pair: Pair) -> None:
+    body = {"email": pair.email("nobody"), "password": "whatever-123"}
+    pair.check("sign-in unknown email", lambda s: s.post("/sign-in/email", body))
+
+
+def test_sign_in_invalid_email(pair: Pair) -> None:
+    pair.check(
+        "sign-in invalid email", lambda s: s.post("/sign-in/email", {"email": "nope", "password": PASSWORD})
+    )
+
+
+def test_sign_in_missing_password(pair: Pair, alice: str) -> None:
+    pair.check("sign-in missing password", lambda s: s.post("/sign-in/email", {"email": alice}))
+
+
+def test_sign_in_untrusted_origin(pair: Pair, alice: str) -> None:
+    body = {"email": alice, "password": PASSWORD}
+    pair.check("sign-in untrusted origin", lambda s: s.post("/sign-in/email", body, headers={"origin": EVIL}))
+
+
+def test_sign_in_untrusted_referer(pair: Pair, alice: str) -> None:
+    body = {"email": alice, "password": PASSWORD}
+    pair.check(
+        "sign-in untrusted referer",
+        lambda s: s.post("/sign-in/email", body, headers={"referer": EVIL + "/login"}),
+    )
+
+
+def test_sign_in_cross_site_navigation(pair: Pair, alice: str) -> None:
+    body = {"email": alice, "password": PASSWORD}
+    headers = {"sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document"}
+    pair.check("sign-in cross-site navigation", lambda s: s.post("/sign-in/email", body, headers=headers))
+
+
+def test_sign_in_malformed_json(pair: Pair) -> None:
+    pair.check(
+        "sign-in malformed json",
+        lambda s: s.send("POST", "/sign-in/email", content=b"{bad json", headers=JSON),
+    )
+
+
+def test_sign_in_form_urlencoded(pair: Pair, alice: str) -> None:
+    form = f"email={alice.replace('@', '%40')}&password={PASSWORD}"
+    pair.check(
+        "sign-in form-urlencoded",
+        lambda s: s.send(
+            "POST",
+            "/sign-in/email",
+            content=form,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        ),
+    )
+
+
+def test_sign_in_no_content_type(pair: Pair, alice: str) -> None:
+    pair.check(
+        "sign-in no content-type",
+        lambda s: s.send("POST", "/sign-in/email", content=b'{"email":"a@b.c","password":"x"}'),
+    )
+
+
+# -- get-session ------------------------------------------------------------------------------------
+
+
+def test_get_session_valid(pair: Pair) -> None:
+    pair.check("get-session valid", lambda s: s.get("/get-session", jar=s.jars["alice"]))
+
+
+def test_get_session_disable_cookie_cache(pair: Pair) -> None:
+    pair.check(
+        "get-session disableCookieCache",
+        lambda s: s.get("/get-session", jar=s.jars["alice"], params={"disableCookieCache": "true"}),
+    )
+
+
+def test_get_session_no_cookie(pair: Pair) -> None:
+    pair.check("get-session no cookie", lambda s: s.get("/get-session"))
+
+
+def test_get_session_bad_signature(pair: Pair) -> None:
+    def scenario(s: Side) -> httpx.Response:
+        token = s.jars["alice"]["better-auth.session_token"].split(".")[0]
+        return s.get("/get-session", headers={"cookie": f"better-auth.session_token={token}.{'A' * 43}%3D"})
+
+    pair.check("get-session bad signature", scenario)
+
+
+def test_get_session_garbage(pair: Pair) -> None:
+    pair.check(
+        "get-session garbage",
+        lambda s: s.get("/get-session", headers={"cookie": "better-auth.session_token=garbage"}),
+    )
+
+
+def test_get_session_unknown_token(pair: Pair) -> None:
+    cookie = f"better-auth.session_token={signed('Z' * 32)}"
+    pair.check("get-session unknown token", lambda s: s.get("/get-session", headers={"cookie": cookie}))
+
+
+def test_get_session_post_without_defer(pair: Pair) -> None:
+    pair.check(
+        "get-session POST",
+        lambda s: s.post("/get-session", {}, jar=s.jars["alice"], headers={"origin": s.origin}),
+    )
+
+
+def test_get_session_post_malformed_body(pair: Pair) -> None:
+    pair.check(
+        "get-session POST malformed body",
+        lambda s: s.send("POST", "/get-session", content=b"{bad", headers=JSON),
+    )
+
+
+# -- sign-out ---------------------------------------------------------------------------------------
+
+
+def test_sign_out_cookie_without_origin(pair: Pair) -> None:
+    pair.check("sign-out no origin", lambda s: s.send("POST", "/sign-out", jar=s.jars["alice"]))
+
+
+def test_sign_out_cookie_untrusted_origin(pair: Pair) -> None:
+    pair.check(
+        "sign-out untrusted origin",
+        lambda s: s.send("POST", "/sign-out", jar=s.jars["alice"], headers={"origin": EVIL}),
+    )
+
+
+def test_sign_out_null_origin(pair: Pair) -> None:
+    pair.check(
+        "sign-out null origin",
+        lambda s: s.send("POST", "/sign-out", jar=s.jars["alice"], headers={"origin": "null"}),
+    )
+
+
+def test_sign_out_trusted_origin_then_session_is_gone(pair: Pair, alice: str) -> None:
+    def scenario(s: Side) -> list[httpx.Response]:
+        jar = s.sign_in(alice)
+        out = s.send("POST", "/sign-out", jar=jar, headers={"origin": s.origin})
+        return [out, s.get("/get-session", jar=jar)]
+
+    pair.check("sign-out trusted origin", scenario)
+
+
+def test_sign_out_trusted_referer(pair: Pair, alice: str) -> None:
+    def scenario(s: Side) -> httpx.Response:
+        jar = s.sign_in(alice, rememberMe=False)
+        return s.send("POST", "/sign-out", jar=jar, headers={"referer": s.origin + "/account"})
+
+    pair.check("sign-out trusted referer", scenario)
+
+
+def test_sign_out_no_cookie(pair: Pair) -> None:
+    pair.check("sign-out no cookie", lambda s: s.send("POST", "/sign-out"))
+
+
+# -- framing ----------------------------------------------------------------------------------------
+
+
+def test_wrong_method(pair: Pair) -> None:
+    pair.check("wrong method", lambda s: s.get("/sign-in/email"))
+
+
+def test_unknown_path(pair: Pair) -> None:
+    pair.check("unknown path", lambda s: s.get("/does-not-exist"))
+
+
+def test_trailing_slash(pair: Pair) -> None:
+    pair.check("trailing slash", lambda s: s.get("/ok/"))
+
+
+def test_ok(pair: Pair) -> None:
+    pair.check("ok", lambda s: s.get("/ok"))
+
+
+# -- user and password ------------------------------------------------------------------------------
+
+
+def test_update_user(pair: Pair) -> None:
+    email = pair.email("carol")
+
+    def scenario(s: Side) -> list[httpx.Response]:
+        jar = s.sign_up(email, "Carol")
+        headers = {"origin": s.origin}
+        updated = s.post(
+            "/update-user",
+            {"name": "Carol Updated", "image": "https://example.com/c.png"},
+            jar=jar,
+            headers=headers,
+        )
+        return [
+            updated,
+            s.get("/get-session", jar=jar),
+            s.post("/update-user", {"image": None}, jar=jar, headers=headers),
+            s.post("/update-user", {}, jar=jar, headers=headers),
+            s.post("/update-user", {"email": "new@example.com"}, jar=jar, headers=headers),
+            s.post("/update-user", {"name": 42}, jar=jar, headers=headers),
+            s.post("/update-user", {"name": "No Origin"}, jar=jar),
+            s.post("/update-user", {"name": "No Session"}, headers=headers),
+            s.send(
+                "POST",
+                "/update-user",
+                content=b"name=x",
+                jar=jar,
+                headers={**headers, "content-type": "application/x-www-form-urlencoded"},
+            ),
+            s.send("POST", "/update-user", content=b"[]", jar=jar, headers={**headers, **JSON}),
+        ]
+
+    pair.check("update-user", scenario)
+
+
+def test_change_password_wrong_current_password(pair: Pair) -> None:
+    def scenario(s: Side) -> list[httpx.Response]:
+        jar, headers = s.jars["alice"], {"origin": s.origin}
+        return [
+            s.post(
+                "/change-password",
+                {"currentPassword": "not-my-password", "newPassword": "new-password-123"},
+                jar=jar,
+                headers=headers,
+            ),
+            s.post(
+                "/change-password",
+                {"currentPassword": PASSWORD, "newPassword": "short"},
+                jar=jar,
+                headers=headers,
+            ),
+            s.post("/change-password", {"currentPassword": PASSWORD}, jar=jar, headers=headers),
+            s.post(
+                "/change-password",
+                {"currentPassword": PASSWORD, "newPassword": "new-password-123"},
+                headers=headers,
+            ),
+        ]
+
+    pair.check("change-password errors", scenario)
+
+
+def test_change_password_success_with_revoke_other_sessions(pair: Pair) -> None:
+    email = pair.email("dave")
+
+    def scenario(s: Side) -> list[httpx.Response]:
+        first = s.sign_up(email, "Dave")
+        other = s.sign_in(email)
+        changed = s.post(
+            "/change-password",
+            {"currentPassword": PASSWORD, "newPassword": "brand-new-password", "revokeOtherSessions": True},
+            jar=first,
+            headers={"origin": s.origin},
+        )
+        return [
+            changed,
+            s.get("/get-session", jar=other),
+            s.get("/get-session", jar=jar_from(changed, first)),
+        ]
+
+    pair.check("change-password revokeOtherSessions", scenario)
+
+
+# -- sessions ---------------------------------------------------------------------------------------
+
+
+def test_list_sessions(pair: Pair) -> None:
+    email = pair.email("erin")
+
+    def scenario(s: Side) -> list[httpx.Response]:
+        jar = s.sign_up(email, "Erin")
+        s.sign_in(email)
+        return [s.get("/list-sessions", jar=jar), s.get("/list-sessions")]
+
+    pair.check("list-sessions", scenario)
+
+
+def test_revoke_session(pair: Pair) -> None:
+    email = pair.email("frank")
+
+    def scenario(s: Side) -> list[httpx.Response]:
+        mine = s.sign_up(email, "Frank")
+        victim = s.post("/sign-in/email", {"email": email, "password": PASSWORD})
+        token = victim.json()["token"]
+        headers = {"origin": s.origin}
+        return [
+            s.post("/revoke-session", {"token": token}, jar=mine, headers=headers),
+            s.get("/get-session", jar=jar_from(victim)),
+            s.post("/revoke-session", {"token": "Z" * 32}, jar=mine, headers=headers),
+            s.post("/revoke-session", {}, jar=mine, headers=headers),
+            s.get("/list-sessions", jar=mine),
+        ]
+
+    pair.check("revoke-session", scenario)
+
+
+def test_revoke_other_sessions_and_revoke_sessions(pair: Pair) -> None:
+    email = pair.email("grace")
+
+    def scenario(s: Side) -> list[httpx.Response]:
+        mine = s.sign_up(email, "Grace")
+        other = s.sign_in(email)
+        headers = {"origin": s.origin}
+        return [
+            s.send("POST", "/revoke-other-sessions", jar=mine, headers=headers),
+            s.get("/get-session", jar=other),
+            s.get("/get-session", jar=mine),
+            s.send("POST", "/revoke-sessions", jar=mine, headers=headers),
+            s.get("/get-session", jar=mine),
+            s.send("POST", "/revoke-sessions", headers=headers),
+        ]
+
+    pair.check("revoke-other-sessions + revoke-sessions", scenario)

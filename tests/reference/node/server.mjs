@@ -1,0 +1,131 @@
+// Pinned Better Auth 1.7.24 reference server for tessera's differential tests and benchmarks.
+//
+//   node server.mjs --port 3123 --database-url postgres://postgres@127.0.0.1:5432/tessera_ref_x \
+//        [--plugins bearer,jwt] [--cookie-cache] [--no-migrate] [--pool-max 10]
+//
+// Every option can also come from the environment (PORT, DATABASE_URL, PLUGINS, COOKIE_CACHE=1,
+// PG_POOL_MAX, BETTER_AUTH_SECRET). The schema is created with Better Auth's own migrator
+// (better-auth/db/migration) before listening, unless --no-migrate. When ready it prints one line
+// `READY {"port":…,"version":"1.7.24",…}` on stdout; GET /healthz answers {"ok":true}.
+//
+// The default target is core only (no plugins), matching tessera's core. Rate limiting is off
+// (tessera's differential config turns it off too) so repeated calls never answer 429.
+import http from "node:http";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { betterAuth } from "better-auth";
+import { toNodeHandler } from "better-auth/node";
+import { getMigrations } from "better-auth/db/migration";
+import pg from "pg";
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: "string", default: process.env.PORT || "3000" },
+    host: { type: "string", default: process.env.HOST || "127.0.0.1" },
+    "database-url": { type: "string", default: process.env.DATABASE_URL || "" },
+    plugins: { type: "string", default: process.env.PLUGINS || "" },
+    "cookie-cache": { type: "boolean", default: process.env.COOKIE_CACHE === "1" },
+    "no-migrate": { type: "boolean", default: false },
+    "pool-max": { type: "string", default: process.env.PG_POOL_MAX || "10" },
+  },
+});
+
+const PORT = Number(args.port);
+const BASE_URL = `http://127.0.0.1:${PORT}`;
+// Fixed, public, NOT a real secret: the same value is given to tessera so signatures compare.
+const SECRET =
+  process.env.BETTER_AUTH_SECRET || "tessera-conformance-secret-0123456789abcdef0123456789";
+const VERSION = JSON.parse(
+  readFileSync(new URL("./node_modules/better-auth/package.json", import.meta.url)),
+).version;
+
+if (!args["database-url"]) {
+  console.error("--database-url (or DATABASE_URL) is required");
+  process.exit(2);
+}
+
+const pool = new pg.Pool({
+  connectionString: args["database-url"],
+  max: Number(args["pool-max"]),
+  application_name: `tessera-ref-${PORT}`,
+});
+
+async function loadPlugins(names) {
+  const table = {
+    bearer: async () => (await import("better-auth/plugins/bearer")).bearer(),
+    jwt: async () => (await import("better-auth/plugins/jwt")).jwt(),
+    organization: async () => (await import("better-auth/plugins/organization")).organization(),
+    twoFactor: async () => (await import("better-auth/plugins/two-factor")).twoFactor(),
+    admin: async () => (await import("better-auth/plugins/admin")).admin(),
+  };
+  const plugins = [];
+  for (const name of names) {
+    if (!table[name]) throw new Error(`unknown plugin ${name}; known: ${Object.keys(table).join(", ")}`);
+    plugins.push(await table[name]());
+  }
+  return plugins;
+}
+
+const pluginNames = args.plugins.split(",").map((s) => s.trim()).filter(Boolean);
+const options = {
+  appName: "tessera-ref",
+  baseURL: BASE_URL,
+  basePath: "/api/auth",
+  secret: SECRET,
+  database: pool,
+  trustedOrigins: [BASE_URL],
+  telemetry: { enabled: false },
+  emailAndPassword: { enabled: true, requireEmailVerification: false },
+  session: args["cookie-cache"] ? { cookieCache: { enabled: true, maxAge: 300 } } : {},
+  rateLimit: { enabled: false },
+  plugins: await loadPlugins(pluginNames),
+};
+
+if (!args["no-migrate"]) {
+  const { runMigrations } = await getMigrations(options);
+  await runMigrations();
+}
+
+const auth = betterAuth(options);
+const handler = toNodeHandler(auth);
+const HEALTH = JSON.stringify({ ok: true });
+
+const server = http.createServer((req, res) => {
+  if (req.url.startsWith("/api/auth/") || req.url === "/api/auth") {
+    handler(req, res).catch((err) => {
+      console.error("handler error", err);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "internal error" }));
+    });
+    return;
+  }
+  if (req.url === "/healthz") {
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(HEALTH) });
+    res.end(HEALTH);
+    return;
+  }
+  res.writeHead(404, { "content-type": "application/json" });
+  res.end(JSON.stringify({ message: "not found" }));
+});
+server.keepAliveTimeout = 65_000;
+
+server.listen(PORT, args.host, () => {
+  const info = {
+    port: PORT,
+    baseURL: BASE_URL,
+    version: VERSION,
+    plugins: pluginNames,
+    cookieCache: args["cookie-cache"],
+    node: process.version,
+    nodeEnv: process.env.NODE_ENV ?? "",
+  };
+  console.log(`READY ${JSON.stringify(info)}`);
+});
+
+const shutdown = () => {
+  server.close(() => pool.end().finally(() => process.exit(0)));
+  server.closeAllConnections?.();
+  setTimeout(() => process.exit(0), 2000).unref();
+};
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);
