@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = sub.add_parser("generate", help="print SQL DDL (per dialect) or an Alembic migration")
     generate.add_argument("app", nargs="?")
+    generate.add_argument("--database", help="database URL (only used to build the default app)")
     generate.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql"], default="sqlite")
     generate.add_argument("--alembic", action="store_true", help="emit an Alembic migration instead of SQL")
     generate.add_argument("--output", "-o", help="write to this file instead of stdout")
