@@ -474,6 +474,9 @@ class Tessera:
         """Start background maintenance (the expired-row sweeper). Called by the ASGI lifespan."""
         if self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep_forever())
+        for plugin in self.plugins:
+            if plugin.startup is not None:
+                await plugin.startup(self.context)
 
     async def shutdown(self) -> None:
         if self._sweeper is not None:
@@ -481,6 +484,9 @@ class Tessera:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
+        for plugin in self.plugins:
+            if plugin.shutdown is not None:
+                await plugin.shutdown(self.context)
         await self.context.background.drain()
         await self.adapter.close()
 

@@ -140,6 +140,8 @@ class Schema:
                 extensions.append(part)
                 continue
             if part.name in tables:
+                if tables[part.name] == part:
+                    continue  # two plugins sharing one table (jwt and convex both use ``jwks``)
                 raise ConfigError(f"table {part.name!r} is declared twice{source}")
             tables[part.name] = part
         for ext in extensions:

@@ -39,5 +39,8 @@ class Plugin:
     #: may return a ``Response`` (answer now) or a ``Request`` (replace it); runs before routing
     on_request: Callable[[Request, AuthContext], Awaitable[Any]] | None = None
     on_response: Callable[[Response, AuthContext], Awaitable[Response | None]] | None = None
+    #: awaited by ``Tessera.startup`` / ``Tessera.shutdown`` (ASGI lifespan): background tasks, warm caches
+    startup: Callable[[AuthContext], Awaitable[None]] | None = None
+    shutdown: Callable[[AuthContext], Awaitable[None]] | None = None
     options: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
