@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import _json
@@ -34,13 +34,14 @@ from .context import AuthContext, BackgroundRunner, RequestContext
 from .crypto.random import generate_id as random_id
 from .crypto.signing import Signer
 from .db.adapter import Adapter
+from .db.hooks import DatabaseHooks, DatabaseHooksConfig, current_request
 from .db.schema import Schema, Table, TableExtension, core_tables, utcnow
 from .db.store import Store
 from .endpoints import Endpoint
 from .errors import APIError, BaseErrorCodes, ConfigError, ErrorCodes, not_found
 from .hooks import Hook, compile_hooks
 from .http import Headers, Request, Response
-from .plugins.base import Plugin
+from .plugins.base import Plugin, RateLimitRule
 from .routing import Router
 from .security.ip import ClientIP
 from .security.origins import (
@@ -51,6 +52,7 @@ from .security.origins import (
     validate_origin,
 )
 from .session.cookies import SessionCookies
+from .session.model import SessionData
 from .session.resolver import resolve_session
 
 logger = logging.getLogger("tessera")
@@ -58,6 +60,7 @@ logger = logging.getLogger("tessera")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NO_STORE = (("cache-control", "no-store"), ("pragma", "no-cache"))
 SWEEP_INTERVAL_SECONDS = 300.0
+P = TypeVar("P", bound=Plugin)
 
 
 def make_id_generator(option: Any) -> Callable[[str], str]:
@@ -148,6 +151,7 @@ class Tessera:
         trusted_origins: OriginSource | None = None,
         plugins: Sequence[Plugin] = (),
         hooks: Mapping[str, Sequence[Hook]] | None = None,
+        database_hooks: DatabaseHooksConfig | None = None,
         disabled_paths: Sequence[str] = (),
         social_providers: Mapping[str, Any] | None = None,
         production: bool | None = None,
@@ -191,6 +195,7 @@ class Tessera:
         store = Store(
             self.adapter, self.schema, generate_id=generate_id, clock=clock,
             find_many_limit=advanced_cfg.database.default_find_many_limit,
+            hooks=DatabaseHooks(database_hooks),
         )
         self.context = AuthContext(
             app_name=app_name,
@@ -232,10 +237,15 @@ class Tessera:
             self.endpoints[ep.name] = ep
         self.router = Router(endpoints)
         self.error_codes = _merge_error_codes(self.plugins)
+        self.rate_limit_rules = _merge_rate_limit_rules(self.plugins)
         user_hooks = hooks or {}
         unknown_hook_kinds = set(user_hooks) - {"before", "after"}
         if unknown_hook_kinds:
             raise ConfigError(f"hooks: unknown kind(s) {', '.join(sorted(unknown_hook_kinds))}")
+        for h in (*user_hooks.get("before", ()), *user_hooks.get("after", ())):
+            unknown_names = h.endpoints - self.endpoints.keys()
+            if unknown_names:  # a typo would silently never run; plugins may name optional endpoints
+                raise ConfigError(f"hooks: no endpoint named {', '.join(sorted(unknown_names))}")
         self._before = compile_hooks(
             [*user_hooks.get("before", ()), *(h for p in self.plugins for h in p.before)], endpoints
         )
@@ -248,8 +258,10 @@ class Tessera:
         #: set by the rate-limiting layer: ``async (request, path) -> Response | None``
         self.rate_limiter: Callable[[Request, str], Any] | None = None
         for plugin in self.plugins:
+            store.hooks.extend(plugin.database_hooks, source=f"plugin {plugin.id!r} database_hooks")
             if plugin.init is not None:
                 plugin.init(self.context)
+        store.hooks.freeze({t.name for t in self.schema})
         self.api = API(self)
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -296,8 +308,13 @@ class Tessera:
             },
         )
 
-    def plugin(self, kind: type[Any] | str) -> Any:
-        """The plugin instance of that class (or id): ``auth.plugin(JWTPlugin)``."""
+    @overload
+    def plugin(self, kind: type[P]) -> P: ...
+    @overload
+    def plugin(self, kind: str) -> Plugin: ...
+
+    def plugin(self, kind: type[Plugin] | str) -> Plugin:
+        """The configured plugin of that class (typed: ``auth.plugin(BearerPlugin).options``) or id."""
         for p in self.plugins:
             if (isinstance(kind, str) and p.id == kind) or (isinstance(kind, type) and isinstance(p, kind)):
                 return p
@@ -395,6 +412,9 @@ class Tessera:
             response = data
             for name, header in ctx.response.set_cookies.items():
                 response.set_cookies.setdefault(name, header)
+            for name, value in ctx.response.headers:  # set by hooks; the returned response has the last word
+                if response.header(name) is None:
+                    response.headers.append((name, value))
         else:
             response = ctx.response
             response.body = _json.dumps(data)
@@ -405,6 +425,13 @@ class Tessera:
         return response
 
     async def _execute(self, ctx: RequestContext) -> Any:
+        token = current_request.set(ctx)  # database hooks receive the request they run for
+        try:
+            return await self._run(ctx)
+        finally:
+            current_request.reset(token)
+
+    async def _run(self, ctx: RequestContext) -> Any:
         ep = ctx.endpoint
         try:
             if ctx.is_http:
@@ -502,6 +529,30 @@ class Tessera:
         """Shorthand for ``auth.api.get_session(headers=...)``."""
         return await self.api.get_session(headers=headers)
 
+    async def resolve_session(
+        self, headers: Mapping[str, str] | Iterable[tuple[str, str]], *, disable_cookie_cache: bool = False
+    ) -> tuple[SessionData | None, Response]:
+        """The session a request's headers carry, for framework integrations and server code.
+
+        What ``get-session`` does without its JSON: its before-hooks run (so plugins that rewrite the request,
+        like ``bearer``, apply; one that answers early ends the lookup with no session), then the resolver.
+        After-hooks do not run. The returned ``Response`` holds the cookies the resolver set (a sliding
+        refresh, or clearing a dead session); forward its ``set_cookies`` to the client.
+        """
+        ep = self.endpoints["get_session"]
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        request = Request(method="GET", path=self.base_path + ep.path, headers=Headers.from_pairs(pairs))
+        ctx = RequestContext(self.context, request, ep, is_http=False)
+        token = current_request.set(ctx)
+        try:
+            for h in self._before[ep.name]:
+                if await h.handler(ctx) is not None:
+                    return None, ctx.response
+            data = await resolve_session(ctx, disable_cookie_cache=disable_cookie_cache)
+        finally:
+            current_request.reset(token)
+        return data, ctx.response
+
     # -- ASGI -----------------------------------------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -528,16 +579,38 @@ def _check_unique_ids(plugins: Sequence[Plugin]) -> None:
 
 
 def _merge_error_codes(plugins: Sequence[Plugin]) -> dict[str, str]:
+    """Core codes plus each plugin's. A plugin may repeat a core code as it is; a code two plugins
+    both declare, or a core code given another message, is ambiguous for clients."""
     codes: dict[str, str] = {k: v.message for k, v in BaseErrorCodes.all().items()}
+    owners: dict[str, str] = {}
     for p in plugins:
         extra: type[ErrorCodes] | None = p.error_codes
         if extra is None:
             continue
         for name, code in extra.all().items():
+            owner = owners.get(name)
+            if owner is not None and owner != p.id:
+                raise ConfigError(f"error code {name} is declared by both plugins {owner!r} and {p.id!r}")
             if name in codes and codes[name] != code.message:
                 raise ConfigError(f"plugin {p.id!r} redefines error code {name}")
+            if name not in codes:
+                owners[name] = p.id
             codes[name] = code.message
     return codes
+
+
+def _merge_rate_limit_rules(plugins: Sequence[Plugin]) -> tuple[RateLimitRule, ...]:
+    """Plugins' rate-limit rules, for the rate limiter; one path prefix ruled twice is a conflict."""
+    seen: dict[str, str] = {}
+    rules: list[RateLimitRule] = []
+    for p in plugins:
+        for rule in p.rate_limit:
+            owner = seen.get(rule.path_prefix)
+            if owner is not None:
+                raise ConfigError(f"rate limit {rule.path_prefix!r} is set by plugins {owner!r} and {p.id!r}")
+            seen[rule.path_prefix] = p.id
+            rules.append(rule)
+    return tuple(rules)
 
 
 def _bare(error: APIError) -> Response:

@@ -26,6 +26,7 @@ from .endpoints import Endpoint
 from .http import Request, Response
 
 if TYPE_CHECKING:
+    from .db.hooks import DatabaseHooks
     from .db.store import Store
     from .security.origins import TrustedOrigins
     from .session.cookies import SessionCookies
@@ -36,7 +37,13 @@ logger = logging.getLogger("tessera")
 
 class BackgroundRunner:
     """Runs work after the answer is sent: the application's handler, or tracked asyncio tasks
-    that are drained on shutdown and whose errors are logged rather than lost."""
+    that are drained on shutdown and whose errors are logged rather than lost.
+
+    The trade-off (docs/background-tasks.md): the client gets its answer sooner, but the work is not part of
+    the request's outcome. It may still be running when the answer arrives, its failure does not fail the
+    request, and a process killed without a graceful shutdown loses it. Use it for what may lag or be lost
+    (mail, audit, rehashing a password), never for what the answer promises.
+    """
 
     def __init__(self, handler: Callable[[Awaitable[Any]], Any] | None = None) -> None:
         self.handler = handler
@@ -56,8 +63,19 @@ class BackgroundRunner:
             logger.error("background task failed", exc_info=task.exception())
 
     async def drain(self, timeout: float = 10.0) -> None:
-        if self.tasks:
-            await asyncio.wait(list(self.tasks), timeout=timeout)
+        """Wait for every tracked task, including ones started while draining; cancel what outlives
+        ``timeout`` (and say so: that work is lost)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.tasks:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                logger.warning("cancelling %d background task(s) still running at shutdown", len(self.tasks))
+                for task in list(self.tasks):
+                    task.cancel()
+                await asyncio.gather(*self.tasks, return_exceptions=True)
+                return
+            await asyncio.wait(list(self.tasks), timeout=remaining)
 
 
 @dataclass
@@ -93,6 +111,11 @@ class AuthContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def database_hooks(self) -> DatabaseHooks:
+        """Where a plugin's ``init`` adds database hooks (frozen once ``Tessera`` is built)."""
+        return self.store.hooks
 
     def resolve_base_url(self, request: Request | None) -> str:
         if self.base_url:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
@@ -36,6 +36,17 @@ def parse_cookie_header(header: str) -> dict[str, str]:
                 continue
         cookies[name] = value
     return cookies
+
+
+def parse_set_cookie(header: str) -> tuple[str, str, dict[str, str]]:
+    """``Set-Cookie`` → (name, percent-decoded value, attributes by lower-cased name; flags map to ``""``)."""
+    pair, *attributes = header.split(";")
+    name, _, value = pair.partition("=")
+    attrs: dict[str, str] = {}
+    for attribute in attributes:
+        key, _, attr_value = attribute.strip().partition("=")
+        attrs[key.lower()] = attr_value
+    return name.strip(), unquote(value.strip()), attrs
 
 
 class Headers(dict[str, str]):
@@ -81,6 +92,14 @@ class Request:
             else:
                 out[key] = value
         return out
+
+    def with_cookie(self, name: str, value: str) -> Request:
+        """A copy carrying the cookie ``name=value`` ahead of the client's cookies (the first one wins)."""
+        headers = Headers(self.headers)
+        pair = f"{name}={encode_cookie_value(value)}"
+        sent = headers.get("cookie")
+        headers["cookie"] = f"{pair}; {sent}" if sent else pair
+        return replace(self, headers=headers)
 
     @property
     def host(self) -> str:

@@ -28,8 +28,10 @@ class Router:
             self.static[key] = ep
             return
         segments = tuple(ep.path.strip("/").split("/"))
+        shape = _shape(segments)
         for other_method, other_segments, other in self.dynamic:
-            if other_method == method and other_segments == segments:
+            # ``/x/:id`` and ``/x/:key`` are one route: parameter names do not tell requests apart
+            if other_method == method and _shape(other_segments) == shape:
                 raise ConfigError(f"{method} {ep.path} is claimed by both {other.name!r} and {ep.name!r}")
         self.dynamic.append((method, segments, ep))
 
@@ -52,3 +54,7 @@ class Router:
             else:
                 return ep, params
         return None
+
+
+def _shape(segments: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(":" if seg.startswith(":") else seg for seg in segments)

@@ -48,7 +48,7 @@ async def sign_up_email(ctx: RequestContext) -> Any:
     }
     sign_in = config.auto_sign_in and not config.require_email_verification
     try:
-        async with auth.adapter.transaction() as tx:
+        async with auth.store.transaction() as tx:
             user = await auth.store.create_user(user_data, tx)
             await auth.store.create_account(
                 {"accountId": user["id"], "providerId": CREDENTIAL, "userId": user["id"], "password": password_hash},

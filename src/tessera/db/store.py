@@ -3,17 +3,22 @@
 Budgets (held by tests): a session read is 1 statement (session JOIN user); sign-in is 2 (user JOIN its
 credential account; insert session); sign-up is 3 inside one transaction (insert user, account, session);
 sign-out is 1 (``DELETE … RETURNING``).
+
+Every write goes through the database hooks (``db/hooks.py``); with none configured for that model and action
+the write is the bare adapter call, so the budgets hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..db.adapter import Adapter, Join, Row, SortBy, Where
 from ..db.schema import Schema
 from ..session.model import SessionData
+from .hooks import AfterQueue, DatabaseHooks, HookVeto, Vetoed, pending_after
 
 CREDENTIAL = "credential"
 
@@ -27,8 +32,10 @@ class Store:
         generate_id: Callable[[str], str],
         clock: Callable[[], datetime],
         find_many_limit: int = 100,
+        hooks: DatabaseHooks | None = None,
     ) -> None:
         self.adapter = adapter
+        self.hooks = hooks if hooks is not None else DatabaseHooks()
         self.schema = schema
         self.generate_id = generate_id
         self.clock = clock
@@ -56,10 +63,106 @@ class Store:
             row.setdefault("updatedAt", now)
         return row
 
+    # -- units of work and hooked writes --------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self, adapter: Adapter | None = None) -> AsyncIterator[Adapter]:
+        """``adapter.transaction()`` whose database after-hooks run once it commits, never if it rolls back.
+
+        Nested units are savepoints of the outermost one, which runs the after-hooks of all of them.
+        """
+        db = adapter or self.adapter
+        outer = pending_after.get()
+        if outer is not None and not outer.closed:
+            async with db.transaction() as tx:
+                yield tx
+            return
+        queue = AfterQueue()
+        token = pending_after.set(queue)
+        try:
+            async with db.transaction() as tx:
+                yield tx
+        finally:
+            queue.closed = True
+            pending_after.reset(token)
+        for chain, row in queue:
+            await chain.run_after(row)
+
+    async def _create(self, model: str, data: Mapping[str, Any], adapter: Adapter | None) -> Row:
+        db = adapter or self.adapter
+        row = self._stamp(data, model)
+        chain = self.hooks.chain(model, "create")
+        if chain is None:
+            return await db.create(model, row)
+        hooked = await chain.run_before(row)
+        if hooked is None:
+            raise HookVeto(model)
+        created = await db.create(model, hooked)
+        await chain.run_after(created)
+        return created
+
+    async def _update(self, model: str, where: Sequence[Where], data: Mapping[str, Any]) -> Row | None:
+        """A vetoed update changes nothing and answers ``None``, as when no row matched."""
+        chain = self.hooks.chain(model, "update")
+        if chain is None:
+            return await self.adapter.update(model, where, data)
+        hooked = await chain.run_before(dict(data))
+        if hooked is None:
+            return None
+        row = await self.adapter.update(model, where, hooked)
+        if row is not None:
+            await chain.run_after(row)
+        return row
+
+    async def _delete(
+        self, model: str, where: Sequence[Where], *, consume: bool = False,
+        adapter: Adapter | None = None, veto_raises: bool = False,
+    ) -> Row | None:
+        """Delete one row (``DELETE … RETURNING``). A veto restores it and answers ``None`` — or, with
+        ``veto_raises``, raises ``Vetoed`` to cancel the caller's whole unit of work."""
+        db = adapter or self.adapter
+        chain = self.hooks.chain(model, "delete")
+        if chain is None:
+            return await (db.consume_one if consume else db.delete)(model, where)
+        if not chain.before:
+            row = await (db.consume_one if consume else db.delete)(model, where)
+        elif veto_raises:
+            row = await (db.consume_one if consume else db.delete)(model, where)
+            if row is not None and not await chain.allows(row):
+                raise Vetoed
+        else:
+            # no read before the delete: the row comes back from the delete itself, and a veto rolls it back
+            try:
+                async with self.transaction(db) as tx:
+                    row = await (tx.consume_one if consume else tx.delete)(model, where)
+                    if row is not None and not await chain.allows(row):
+                        raise Vetoed
+            except Vetoed:
+                return None
+        if row is not None:
+            await chain.run_after(row)
+        return row
+
+    async def _delete_many(self, model: str, where: Sequence[Where], adapter: Adapter | None = None) -> int:
+        """With a delete hook the rows are read first (same transaction) so each hook sees each row;
+        vetoed rows stay."""
+        db = adapter or self.adapter
+        chain = self.hooks.chain(model, "delete")
+        if chain is None:
+            return await db.delete_many(model, where)
+        async with self.transaction(db) as tx:
+            rows = await tx.find_many(model, where)
+            doomed = [row for row in rows if await chain.allows(row)]
+            if doomed:
+                await tx.delete_many(model, [Where("id", [row["id"] for row in doomed], "in")])
+        for row in doomed:
+            await chain.run_after(row)
+        return len(doomed)
+
     # -- users ----------------------------------------------------------------------------------------
 
     async def create_user(self, data: Mapping[str, Any], adapter: Adapter | None = None) -> Row:
-        return await (adapter or self.adapter).create("user", self._stamp(data, "user"))
+        return await self._create("user", data, adapter)
 
     async def find_user_by_email(self, email: str, *, with_credential: bool = False) -> Row | None:
         join = self._credential_join if with_credential else ()
@@ -69,21 +172,24 @@ class Store:
         return await self.adapter.find_one("user", [Where("id", user_id)])
 
     async def update_user(self, user_id: str, data: Mapping[str, Any]) -> Row | None:
-        return await self.adapter.update(
-            "user", [Where("id", user_id)], {**data, "updatedAt": self.clock()}
-        )
+        return await self._update("user", [Where("id", user_id)], {**data, "updatedAt": self.clock()})
 
-    async def delete_user(self, user_id: str) -> None:
-        async with self.adapter.transaction() as tx:
-            if "session" in self.schema:
-                await tx.delete_many("session", [Where("userId", user_id)])
-            await tx.delete_many("account", [Where("userId", user_id)])
-            await tx.delete("user", [Where("id", user_id)])
+    async def delete_user(self, user_id: str) -> bool:
+        """Sessions, accounts, then the user, as one unit: a vetoed user delete keeps all of them."""
+        try:
+            async with self.transaction() as tx:
+                if "session" in self.schema:
+                    await self._delete_many("session", [Where("userId", user_id)], tx)
+                await self._delete_many("account", [Where("userId", user_id)], tx)
+                user = await self._delete("user", [Where("id", user_id)], adapter=tx, veto_raises=True)
+                return user is not None
+        except Vetoed:
+            return False
 
     # -- accounts -------------------------------------------------------------------------------------
 
     async def create_account(self, data: Mapping[str, Any], adapter: Adapter | None = None) -> Row:
-        return await (adapter or self.adapter).create("account", self._stamp(data, "account"))
+        return await self._create("account", data, adapter)
 
     async def find_accounts(self, user_id: str) -> list[Row]:
         return await self.adapter.find_many("account", [Where("userId", user_id)], limit=self.find_many_limit)
@@ -98,7 +204,7 @@ class Store:
         return await self.adapter.delete("account", [Where("id", account_id), Where("userId", user_id)])
 
     async def set_password(self, user_id: str, password_hash: str) -> Row | None:
-        return await self.adapter.update(
+        return await self._update(
             "account",
             [Where("userId", user_id), Where("providerId", CREDENTIAL)],
             {"password": password_hash, "updatedAt": self.clock()},
@@ -125,7 +231,7 @@ class Store:
             "userId": user_id,
             **(extra or {}),
         }
-        return await (adapter or self.adapter).create("session", self._stamp(data, "session"))
+        return await self._create("session", data, adapter)
 
     async def find_session(self, token: str) -> SessionData | None:
         row = await self.adapter.find_one("session", [Where("token", token)], join=self._user_join)
@@ -137,10 +243,10 @@ class Store:
         return SessionData(self.public("session", row), self.public("user", user))
 
     async def update_session(self, token: str, data: Mapping[str, Any]) -> Row | None:
-        return await self.adapter.update("session", [Where("token", token)], {**data, "updatedAt": self.clock()})
+        return await self._update("session", [Where("token", token)], {**data, "updatedAt": self.clock()})
 
     async def delete_session(self, token: str) -> Row | None:
-        return await self.adapter.delete("session", [Where("token", token)])
+        return await self._delete("session", [Where("token", token)])
 
     async def list_sessions(self, user_id: str) -> list[Row]:
         rows = await self.adapter.find_many(
@@ -155,16 +261,16 @@ class Store:
         where = [Where("userId", user_id)]
         if except_token is not None:
             where.append(Where("token", except_token, "ne"))
-        return await self.adapter.delete_many("session", where)
+        return await self._delete_many("session", where)
 
     async def delete_session_if_owned(self, token: str, user_id: str) -> Row | None:
-        return await self.adapter.delete("session", [Where("token", token), Where("userId", user_id)])
+        return await self._delete("session", [Where("token", token), Where("userId", user_id)])
 
     # -- verifications --------------------------------------------------------------------------------
 
     async def create_verification(self, identifier: str, value: str, expires_in: int) -> Row:
         data = {"identifier": identifier, "value": value, "expiresAt": self.clock() + timedelta(seconds=expires_in)}
-        return await self.adapter.create("verification", self._stamp(data, "verification"))
+        return await self._create("verification", data, None)
 
     async def find_verification(self, identifier: str) -> Row | None:
         row = await self.adapter.find_one(
@@ -174,17 +280,18 @@ class Store:
 
     async def consume_verification(self, identifier: str) -> Row | None:
         """Single use: exactly one concurrent caller receives the row, and only if it has not expired."""
-        return await self.adapter.consume_one(
-            "verification", [Where("identifier", identifier), Where("expiresAt", self.clock(), "gt")]
-        )
+        where = [Where("identifier", identifier), Where("expiresAt", self.clock(), "gt")]
+        return await self._delete("verification", where, consume=True)
 
     async def delete_verifications(self, identifiers: Sequence[str]) -> int:
-        return await self.adapter.delete_many("verification", [Where("identifier", list(identifiers), "in")])
+        return await self._delete_many("verification", [Where("identifier", list(identifiers), "in")])
 
     # -- maintenance ----------------------------------------------------------------------------------
 
     async def sweep_expired(self) -> dict[str, int]:
-        """Delete expired sessions and verifications (run by the background sweeper, never inline)."""
+        """Delete expired sessions and verifications (run by the background sweeper, never inline).
+
+        Housekeeping, not a user action: database delete hooks do not run for swept rows."""
         now = self.clock()
         removed: dict[str, int] = {}
         for model in ("session", "verification"):

@@ -1,4 +1,10 @@
-"""What a plugin is: endpoints, schema, hooks, error codes, rate-limit rules and an ``init`` step."""
+"""What a plugin is: endpoints, schema, hooks, error codes, rate-limit rules and an ``init`` step.
+
+A plugin is a value, made by a factory with typed options (``bearer(require_signature=True)``). Subclass
+``Plugin`` to give it a type of its own, so that ``auth.plugin(BearerPlugin).options`` is typed. Everything is
+merged once, when ``Tessera`` is built; two contributions that collide (a route, an endpoint name, a field, a
+plugin id, an error code, a rate-limit path) are a ``ConfigError``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..db.hooks import DatabaseHooksConfig
 from ..db.schema import Table, TableExtension
 from ..endpoints import Endpoint
 from ..errors import ErrorCodes
@@ -27,6 +34,8 @@ class RateLimitRule:
 
 @dataclass
 class Plugin:
+    """What one plugin contributes. Endpoint hooks run after the application's, in plugin order."""
+
     id: str
     endpoints: Sequence[Endpoint] = ()
     schema: Sequence[Table | TableExtension] = ()
@@ -34,7 +43,9 @@ class Plugin:
     after: Sequence[Hook] = ()
     error_codes: type[ErrorCodes] | None = None
     rate_limit: Sequence[RateLimitRule] = ()
-    #: called once when ``Tessera`` is built, with the finished context
+    #: ``{"user": {"create": {"before": fn, "after": fn}}}``, run after the application's database hooks
+    database_hooks: DatabaseHooksConfig = field(default_factory=dict)
+    #: called once when ``Tessera`` is built, with the finished context (may add ``ctx.database_hooks``)
     init: Callable[[AuthContext], None] | None = None
     #: may return a ``Response`` (answer now) or a ``Request`` (replace it); runs before routing
     on_request: Callable[[Request, AuthContext], Awaitable[Any]] | None = None

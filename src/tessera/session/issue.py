@@ -8,6 +8,7 @@ from typing import Any
 from ..context import RequestContext
 from ..crypto.random import generate_id
 from ..db.adapter import Adapter
+from ..db.hooks import HookVeto
 from ..errors import APIError, BaseErrorCodes
 from .model import SessionData
 
@@ -36,6 +37,8 @@ async def create_session(
             extra=extra,
             adapter=adapter,
         )
+    except HookVeto as exc:  # a session.create before-hook said no: the endpoint's own failure status
+        raise APIError(status_on_failure, BaseErrorCodes.FAILED_TO_CREATE_SESSION) from exc
     except APIError:
         raise
     except Exception as exc:

@@ -1,0 +1,56 @@
+"""Build a Tessera and talk to it through ``auth.handle`` (the sans-I/O entry point every server wraps)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from tessera import Request, Response, ScryptHasher, Tessera
+from tessera._json import dumps
+from tessera.http import Headers, parse_set_cookie
+
+SECRET = "plugin-tests-secret-0123456789abcdefghij"
+ORIGIN = "http://localhost:3000"
+FAST_HASHER = ScryptHasher(n=1024, r=8)
+PASSWORD = "correct-horse-battery"
+SESSION_COOKIE = "better-auth.session_token"
+
+
+def make_auth(**options: Any) -> Tessera:
+    options.setdefault("email_and_password", {"enabled": True, "password": FAST_HASHER})
+    return Tessera(secret=SECRET, base_url=ORIGIN, **options)
+
+
+async def call(
+    auth: Tessera,
+    method: str,
+    path: str,
+    *,
+    json: Any = None,
+    headers: Iterable[tuple[str, str]] = (),
+) -> Response:
+    pairs = [("host", "localhost:3000"), ("origin", ORIGIN), *headers]
+    body = b""
+    if json is not None:
+        body = dumps(json)
+        pairs.append(("content-type", "application/json"))
+    return await auth.handle(
+        Request(method=method, path=auth.base_path + path, headers=Headers.from_pairs(pairs), body=body)
+    )
+
+
+async def sign_up(auth: Tessera, email: str = "alice@example.com", **extra: Any) -> Response:
+    body = {"email": email, "password": PASSWORD, "name": "Alice", **extra}
+    return await call(auth, "POST", "/sign-up/email", json=body)
+
+
+def cookie_value(response: Response, name: str = SESSION_COOKIE) -> str | None:
+    """The decoded value of a cookie the response sets, or ``None``."""
+    header = response.set_cookies.get(name)
+    return parse_set_cookie(header)[1] if header else None
+
+
+def cookie_header(response: Response) -> tuple[str, str]:
+    """A ``Cookie`` request header replaying the session cookie the response set."""
+    header = response.set_cookies[SESSION_COOKIE]
+    return ("cookie", header.split(";", 1)[0])
