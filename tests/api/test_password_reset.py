@@ -106,9 +106,11 @@ async def test_reset_link_hands_a_live_token_to_the_callback(make_app: MakeApp, 
     token = await request_token(Client(auth), outbox)
     client = Client(auth)
     r = await client.get(f"/reset-password/{token}", query="callbackURL=%2Freset")
-    assert (r.status, r.header("location"), r.body) == (302, f"/reset?token={token}", b"")
-    r = await client.get(f"/reset-password/{token}", query="callbackURL=" + "http%3A%2F%2F127.0.0.1%3A3000%2Fr%3Fa%3D1")
+    assert (r.status, r.header("location"), r.body) == (302, f"{BASE}/reset?token={token}", b"")
+    r = await client.get(f"/reset-password/{token}", query="callbackURL=http%3A%2F%2F127.0.0.1%3A3000%2Fr%3Fa%3D1")
     assert r.header("location") == f"{BASE}/r?a=1&token={token}"
+    r = await client.get(f"/reset-password/{token}", query="callbackURL=%2Fr%3Ftoken%3Dstale")  # replaced, not added
+    assert r.header("location") == f"{BASE}/r?token={token}"
     # looking at the link does not use it up
     assert await auth.adapter.count("verification") == 1
 
@@ -119,10 +121,12 @@ async def test_reset_link_with_a_dead_token_says_so(make_app: MakeApp, outbox: O
     await Client(auth).sign_up()
     token = await request_token(Client(auth), outbox)
     r = await Client(auth).get("/reset-password/not-a-token", query="callbackURL=%2Freset")
-    assert (r.status, r.header("location")) == (302, "/reset?error=INVALID_TOKEN")
+    assert (r.status, r.header("location")) == (302, f"{BASE}/reset?error=INVALID_TOKEN")
+    r = await Client(auth).get(f"/reset-password/{token}", query="callbackURL=")
+    assert (r.status, r.header("location")) == (302, f"{BASE}/api/auth/error?error=INVALID_TOKEN")
     clock.now += timedelta(seconds=3601)
     r = await Client(auth).get(f"/reset-password/{token}", query="callbackURL=%2Freset")
-    assert (r.status, r.header("location")) == (302, "/reset?error=INVALID_TOKEN")
+    assert (r.status, r.header("location")) == (302, f"{BASE}/reset?error=INVALID_TOKEN")
 
 
 async def test_reset_link_refuses_untrusted_or_missing_callbacks(make_app: MakeApp, outbox: Outbox) -> None:

@@ -20,7 +20,7 @@ async def list_user_accounts(ctx: RequestContext) -> Any:
     for row in await store.find_accounts(ctx.session.user_id):
         account = store.public("account", row)
         scope = account.pop("scope", None)
-        account["scopes"] = scope.split(",") if scope else []
+        account["scopes"] = [s.strip() for s in scope.split(",") if s.strip()] if scope else []
         out.append(account)
     return out
 
@@ -34,7 +34,7 @@ async def unlink_account(ctx: RequestContext) -> Any:
     auth = ctx.auth
     user_id = ctx.session.user_id
     accounts = await auth.store.find_accounts(user_id)
-    if len(accounts) <= 1 and not auth.account_config.account_linking.get("allow_unlinking_all", False):
+    if len(accounts) == 1 and not auth.account_config.account_linking.get("allow_unlinking_all", False):
         raise APIError(400, BaseErrorCodes.FAILED_TO_UNLINK_LAST_ACCOUNT)
     account_id = ctx.body["accountId"]
     if not any(a["id"] == account_id for a in accounts):

@@ -7,9 +7,10 @@ Everything taken from the query is HTML-escaped before it is shown (CVE-2025-714
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from ..context import RequestContext
 from ..endpoints import endpoint
@@ -45,6 +46,10 @@ _PAGE = """<!DOCTYPE html>
 _DEFAULT_DESCRIPTION = "We encountered an unexpected error. Please try again or return to the home page."
 
 
+#: error codes are shown only when they look like codes; anything else reads as UNKNOWN (Better Auth 1.7)
+_CODE = re.compile(r"['A-Za-z0-9_-]+")
+
+
 def _first(value: Any) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
@@ -53,11 +58,12 @@ def _first(value: Any) -> str | None:
 
 @endpoint("/error", "GET", name="error", tags=("error",))
 async def error_page(ctx: RequestContext) -> Any:
-    code = _first(ctx.query.get("error")) or "unknown"
+    raw_code = _first(ctx.query.get("error")) or "UNKNOWN"
+    code = raw_code if _CODE.fullmatch(raw_code) else "UNKNOWN"
     description = _first(ctx.query.get("error_description"))
     if ctx.auth.production:
         params = {"error": code, **({"error_description": description} if description else {})}
-        raise Redirect("/?" + urlencode(params, quote_via=quote))
+        raise Redirect("/?" + urlencode(params))
     page = _PAGE.format(code=escape(code), description=escape(description or _DEFAULT_DESCRIPTION))
     return Response(
         200,

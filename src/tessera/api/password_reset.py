@@ -13,7 +13,7 @@ the answer as well. There is no ``/forget-password`` route: Better Auth 1.7 remo
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..context import RequestContext
 from ..crypto.random import random_string
@@ -22,7 +22,7 @@ from ..endpoints import endpoint
 from ..errors import APIError, BaseErrorCodes, Redirect
 from ..validation import F, Shape
 from ._common import check_password_length
-from .email_verification import append_query, call
+from .email_verification import call
 from .session import revoke_user_sessions
 
 RESET_PREFIX = "reset-password:"
@@ -71,9 +71,20 @@ async def request_password_reset_callback(ctx: RequestContext) -> Any:
     """The link in the mail: hand the token to the application's reset page, or tell it the link is dead."""
     token = ctx.params.get("token", "")
     callback = ctx.query["callbackURL"]
+    if not callback:
+        raise Redirect(_with_params(ctx, None, error="INVALID_TOKEN"))
     if token and await ctx.auth.store.find_verification(RESET_PREFIX + token) is not None:
-        raise Redirect(append_query(callback, token=token))
-    raise Redirect(append_query(callback, error="INVALID_TOKEN"))
+        raise Redirect(_with_params(ctx, callback, token=token))
+    raise Redirect(_with_params(ctx, callback, error="INVALID_TOKEN"))
+
+
+def _with_params(ctx: RequestContext, callback: str | None, **params: str) -> str:
+    """Better Auth's ``new URL(callbackURL, baseURL)`` with ``searchParams.set``: absolute, keys replaced."""
+    base = f"{ctx.base_url}{ctx.auth.base_path}"
+    parts = urlsplit(urljoin(base, callback) if callback else f"{base}/error")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query.extend(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @endpoint(
