@@ -1,4 +1,4 @@
-"""The ``tessera`` command: serve | migrate | generate | secret."""
+"""The ``tessera`` command: serve | migrate | generate | secret | jwks."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     secret = sub.add_parser("secret", help="print a new random secret")
     secret.set_defaults(run=commands.secret)
+
+    from ..plugins.jwt.cli import register as register_jwks
+
+    register_jwks(sub)
     return parser
 
 

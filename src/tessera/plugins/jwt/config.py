@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import math
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -83,7 +84,7 @@ class JwksConfig:
     #: ``Cache-Control: public, max-age=…`` on ``/jwks``
     max_age: int = 300
     #: how often every instance re-reads the ``jwks`` table in the background
-    reload_interval: int = 60
+    reload_interval: float = 60
     #: private keys from configuration instead of the database: a JWKS of private JWKs (JSON text,
     #: its base64, or a dict) — what ``tessera jwks export`` prints; the first key signs
     static_keys: str | Mapping[str, Any] | None = None
@@ -124,7 +125,7 @@ class JWTOptions:
     def publish_lead(self) -> int:
         """Seconds a new key is published before it signs: every instance has reloaded it and every
         ``/jwks`` response cached without it has expired."""
-        return self.jwks.max_age + self.jwks.reload_interval + 30
+        return self.jwks.max_age + math.ceil(self.jwks.reload_interval) + 30
 
 
 def _build(cls: type[Any], value: Any, name: str, nested: Mapping[str, type[Any]] | None = None) -> Any:

@@ -148,7 +148,7 @@ class KeyManager:
         self._mint_lock: asyncio.Lock | None = None
         self._refresher: asyncio.Task[None] | None = None
         self._rotation: asyncio.Task[None] | None = None
-        self._last_reload = -1e18
+        self._last_reload: datetime | None = None
         self._decrypted: dict[str, KeyRecord] = {}
         self._warned: set[str] = set()
 
@@ -199,7 +199,7 @@ class KeyManager:
             self.ring = self._static_ring()
             return self.ring
         ctx = self.ctx
-        self._last_reload = asyncio.get_running_loop().time()
+        self._last_reload = self.now()
         rows = await ctx.adapter.find_many("jwks", limit=MAX_ROWS, sort_by=SortBy("createdAt", "desc"))
         records = [r for r in (self._record(row) for row in rows) if r is not None]
         self.ring = KeyRing(
@@ -344,7 +344,8 @@ class KeyManager:
         except JWTError as exc:
             if exc.code != "unknown_key" or self.static_keys is not None:
                 raise
-            if asyncio.get_running_loop().time() - self._last_reload < UNKNOWN_KID_COOLDOWN:
+            last = self._last_reload
+            if last is not None and (self.now() - last).total_seconds() < UNKNOWN_KID_COOLDOWN:
                 raise
         ring = await self.reload()
         return await ring.verifier(issuer, audience, clock).verify(token)
