@@ -29,6 +29,7 @@ from .session import revoke_user_sessions
 DELETE_PREFIX = "delete-account-"
 DELETE_TOKEN_LENGTH = 32
 USER_DELETED = {"success": True, "message": "User deleted"}
+USER_DELETE_REFUSED = "The user could not be deleted"
 
 
 @endpoint(
@@ -62,7 +63,7 @@ async def delete_user(ctx: RequestContext) -> Any:
 
     if body.get("token"):
         await _redeem(ctx, session.user, body["token"])
-        return USER_DELETED
+        return dict(USER_DELETED)
 
     if config.send_delete_account_verification is not None:
         token = random_string(DELETE_TOKEN_LENGTH, LOWER_ALPHANUMERIC)
@@ -85,7 +86,7 @@ async def delete_user(ctx: RequestContext) -> Any:
         if age >= fresh_age:
             raise APIError(400, BaseErrorCodes.SESSION_EXPIRED)
     await _delete(ctx, session.user)
-    return USER_DELETED
+    return dict(USER_DELETED)
 
 
 @endpoint(
@@ -106,7 +107,7 @@ async def delete_user_callback(ctx: RequestContext) -> Any:
     callback = ctx.query.get("callbackURL")
     if callback:
         raise Redirect(callback)
-    return USER_DELETED
+    return dict(USER_DELETED)
 
 
 async def _redeem(ctx: RequestContext, user: dict[str, Any], token: str) -> None:
@@ -122,8 +123,10 @@ async def _delete(ctx: RequestContext, user: dict[str, Any]) -> None:
     config = auth.user_config.delete_user
     if config.before_delete is not None:
         await call(config.before_delete, user=user, request=ctx.request)
+    if not await auth.store.delete_user(user["id"]):  # a database hook vetoed it: nothing was removed
+        raise APIError(400, None, USER_DELETE_REFUSED)
+    # the rows went with the user; this tells cookie caches, and catches a session created meanwhile
     await revoke_user_sessions(ctx, user["id"])
-    await auth.store.delete_user(user["id"])
     auth.cookies.clear_session(ctx.response, ctx.request)
     if config.after_delete is not None:
         await call(config.after_delete, user=user, request=ctx.request)

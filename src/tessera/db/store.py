@@ -201,7 +201,7 @@ class Store:
 
     async def delete_account(self, account_id: str, user_id: str) -> Row | None:
         """Delete the account row ``account_id`` only if it belongs to ``user_id``."""
-        return await self.adapter.delete("account", [Where("id", account_id), Where("userId", user_id)])
+        return await self._delete("account", [Where("id", account_id), Where("userId", user_id)])
 
     async def set_password(self, user_id: str, password_hash: str) -> Row | None:
         return await self._update(
