@@ -3,7 +3,7 @@
 * ``ensure_reference_installed``: the project's pinned Better Auth 1.7.24 app in ``tests/reference/node``
   with its ``node_modules`` installed (``npm ci`` once, when missing or older than the lock file).
 * ``postgres_admin``: a PostgreSQL server to create throwaway databases on
-  (``TESSERA_TEST_POSTGRES_URL``, default ``postgresql://postgres@127.0.0.1:5432/postgres``).
+  (``TESSERA_TEST_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/test``).
 * ``start_tessera_server`` / ``start_better_auth_server``: start a server on 127.0.0.1 and a free port and
   wait until it answers.
 
@@ -36,8 +36,9 @@ import tessera
 HERE = Path(__file__).resolve().parent
 REFERENCE_DIR = HERE.parent / "reference" / "node"
 BETTER_AUTH_VERSION = "1.7.24"
-PG_URL_ENV = "TESSERA_TEST_POSTGRES_URL"
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+#: the same variable ``tests/_services.py`` reads (an SQLAlchemy URL; the driver part is dropped here)
+PG_URL_ENV = "TESSERA_TEST_POSTGRES"
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 __all__ = ["SECRET", "Server", "StartTessera", "start_better_auth_server", "start_tessera_server"]
 
@@ -94,13 +95,11 @@ def ensure_reference_installed() -> Path:
 
 
 def postgres_admin() -> str:
-    url = os.environ.get(PG_URL_ENV, DEFAULT_PG_URL)
+    url = os.environ.get(PG_URL_ENV, DEFAULT_PG_URL).replace("postgresql+asyncpg://", "postgresql://")
     try:
         import asyncpg  # noqa: F401
     except ImportError:
-        skip_loudly(
-            "asyncpg is needed to create the reference database: pip install 'tessera-auth[postgres]'"
-        )
+        skip_loudly("asyncpg is needed to create the reference database: pip install 'tessera-auth[postgres]'")
     try:
         _pg_execute(url, "select 1")
     except Exception as exc:  # any connection failure means "no PostgreSQL here"
@@ -120,7 +119,12 @@ def _pg_execute(admin_url: str, sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    # a private loop: asyncio.run() would reset the thread's current loop under pytest-asyncio
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(run())
+    finally:
+        loop.close()
 
 
 def _with_database(url: str, name: str) -> str:

@@ -23,9 +23,7 @@ ID32 = re.compile(r"^[A-Za-z0-9]{32}$")
 SIGNED = re.compile(r"^(?P<value>.*)\.(?P<sig>[A-Za-z0-9+/]{43}=)$")
 
 #: string values compared exactly (everything else is compared by kind)
-EXACT_KEYS = frozenset(
-    {"message", "code", "name", "email", "image", "ipAddress", "userAgent", "url", "statusText"}
-)
+EXACT_KEYS = frozenset({"message", "code", "name", "email", "image", "ipAddress", "userAgent", "url", "statusText"})
 #: response headers compared by value ("present" for location: its value is the callback URL we sent)
 COMPARED_HEADERS = ("content-type", "cache-control", "pragma", "location", "x-retry-after")
 

@@ -250,9 +250,7 @@ def test_sign_up_empty_body(pair: Pair) -> None:
 
 
 def test_sign_up_json_array_body(pair: Pair) -> None:
-    pair.check(
-        "sign-up array body", lambda s: s.send("POST", "/sign-up/email", content=b"[1,2]", headers=JSON)
-    )
+    pair.check("sign-up array body", lambda s: s.send("POST", "/sign-up/email", content=b"[1,2]", headers=JSON))
 
 
 def test_sign_up_text_plain(pair: Pair) -> None:
@@ -266,9 +264,7 @@ def test_sign_up_structured_json_media_type(pair: Pair) -> None:
     body = b'{"email":"x@example.com","password":"correct-horse-battery","name":"X"}'
     pair.check(
         "sign-up +json media type",
-        lambda s: s.send(
-            "POST", "/sign-up/email", content=body, headers={"content-type": "application/vnd.api+json"}
-        ),
+        lambda s: s.send("POST", "/sign-up/email", content=body, headers={"content-type": "application/vnd.api+json"}),
     )
 
 
@@ -318,9 +314,7 @@ def test_sign_in_unknown_email(pair: Pair) -> None:
 
 
 def test_sign_in_invalid_email(pair: Pair) -> None:
-    pair.check(
-        "sign-in invalid email", lambda s: s.post("/sign-in/email", {"email": "nope", "password": PASSWORD})
-    )
+    pair.check("sign-in invalid email", lambda s: s.post("/sign-in/email", {"email": "nope", "password": PASSWORD}))
 
 
 def test_sign_in_missing_password(pair: Pair, alice: str) -> None:
