@@ -51,9 +51,13 @@ from .security.origins import (
     check_form_csrf,
     validate_origin,
 )
+from .session.codec import RowCodec
+from .session.cookie_cache import CookieCache
 from .session.cookies import SessionCookies
 from .session.model import SessionData
 from .session.resolver import resolve_session
+from .session.revocation import Revocations
+from .storage.base import PubSubStorage
 
 logger = logging.getLogger("tessera")
 
@@ -188,6 +192,8 @@ class Tessera:
         self.schema = self._build_schema(
             user_cfg, session_cfg, account_cfg, verification_store_cfg, rate_limit_cfg, secondary_storage
         )
+        # every model, including those kept only in secondary storage (their shape still drives the output)
+        models = self._build_schema(user_cfg, session_cfg, account_cfg, verification_store_cfg, rate_limit_cfg, None)
         self.adapter = open_adapter(database)
         self.adapter.bind(self.schema)
         generate_id = make_id_generator(advanced_cfg.database.generate_id)
@@ -226,6 +232,20 @@ class Tessera:
             extra={"secondary_storage": secondary_storage, "social_providers": social_providers or {}},
         )
         self.context.plugin_state["client_ip"] = ClientIP(advanced_cfg.ip_address, production=self.production)
+        cache_cfg = session_cfg.cookie_cache
+        self.revocations = Revocations(
+            clock=clock,
+            # the longest a cache minted before a revocation can live, plus slack for the message to travel
+            hold=max(cache_cfg.max_age, 300) + 60,
+            feed=secondary_storage if isinstance(secondary_storage, PubSubStorage) else None,
+        )
+        self.context.plugin_state["revocations"] = self.revocations
+        store.user_listeners.append(self.revocations.user_changed)
+        if cache_cfg.enabled:
+            self.context.plugin_state["cookie_cache"] = CookieCache(
+                cache_cfg, secret=self.secret, signer=signer, cookies=self.context.cookies, session=session_cfg,
+                codec=RowCodec(models), revocations=self.revocations,
+            )
 
         endpoints: list[Endpoint] = list(CORE_ENDPOINTS)
         for plugin in self.plugins:
@@ -501,6 +521,7 @@ class Tessera:
         """Start background maintenance (the expired-row sweeper). Called by the ASGI lifespan."""
         if self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep_forever())
+        await self.revocations.start()
         for plugin in self.plugins:
             if plugin.startup is not None:
                 await plugin.startup(self.context)
@@ -511,6 +532,7 @@ class Tessera:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
+        await self.revocations.stop()
         for plugin in self.plugins:
             if plugin.shutdown is not None:
                 await plugin.shutdown(self.context)

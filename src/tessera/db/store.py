@@ -45,6 +45,8 @@ class Store:
         }
         self._credential_join = (Join("account", (Where("providerId", CREDENTIAL),)),)
         self._user_join = (Join("user"),)
+        #: called with the user id after the user row changed (cookie caches elsewhere must re-read it)
+        self.user_listeners: list[Callable[[str], None]] = []
 
     # -- output ---------------------------------------------------------------------------------------
 
@@ -172,7 +174,11 @@ class Store:
         return await self.adapter.find_one("user", [Where("id", user_id)])
 
     async def update_user(self, user_id: str, data: Mapping[str, Any]) -> Row | None:
-        return await self._update("user", [Where("id", user_id)], {**data, "updatedAt": self.clock()})
+        row = await self._update("user", [Where("id", user_id)], {**data, "updatedAt": self.clock()})
+        if row is not None:
+            for listener in self.user_listeners:
+                listener(user_id)
+        return row
 
     async def delete_user(self, user_id: str) -> bool:
         """Sessions, accounts, then the user, as one unit: a vetoed user delete keeps all of them."""
