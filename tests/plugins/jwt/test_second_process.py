@@ -5,20 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-import tessera
 from tessera.jwt import decode_unverified, encode, generate_jwk
 from tessera.jwt.jwk import b64url_encode
+from tests._uvicorn import child_env, serve
 
 SERVER = """
 from tessera import ScryptHasher, Tessera
@@ -64,43 +61,11 @@ asyncio.run(main())
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env(**extra: str) -> dict[str, str]:
-    src = str(Path(tessera.__file__).resolve().parents[1])
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]), **extra}
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     pytest.importorskip("uvicorn")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    (tmp_path / "jwt_server_app.py").write_text(SERVER)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "jwt_server_app:auth", "--host", "127.0.0.1", "--port", str(port),
-         "--app-dir", str(tmp_path), "--log-level", "warning"],
-        env=_env(BASE_URL=base),
-    )
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(f"{base}/api/auth/ok", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
+    with serve(tmp_path, SERVER) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _forge(token: str, header: dict, payload: dict | None = None) -> str:  # type: ignore[type-arg]
@@ -133,7 +98,7 @@ def test_a_second_process_verifies_against_jwks(server: str, tmp_path: Path) -> 
     (tmp_path / "consumer.py").write_text(CONSUMER)
     done = subprocess.run(
         [sys.executable, str(tmp_path / "consumer.py"), f"{server}/api/auth/jwks", server],
-        input=json.dumps(tokens), capture_output=True, text=True, env=_env(), timeout=60, check=False,
+        input=json.dumps(tokens), capture_output=True, text=True, env=child_env(), timeout=60, check=False,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

@@ -57,10 +57,14 @@ def _from_database(args: argparse.Namespace) -> list[PrivateJWK]:
     from ...cli.commands import default_app, load_app
 
     auth = load_app(args.app) if args.app else default_app(args.database, None)
+    from . import JWTPlugin
+
     try:
         plugin = auth.plugin("jwt")
     except KeyError:
-        raise SystemExit("this app has no jwt plugin, so no jwks table to export") from None
+        plugin = None
+    if not isinstance(plugin, JWTPlugin):
+        raise SystemExit("this app has no jwt plugin, so no jwks table to export")
 
     async def read() -> list[PrivateJWK]:
         try:
