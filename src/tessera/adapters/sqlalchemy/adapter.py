@@ -32,6 +32,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
+from sqlalchemy.util import greenlet_spawn
 
 from ...db.adapter import Adapter, Join, Row, SortBy, UniqueViolation, Where
 from ...db.schema import Schema
@@ -143,12 +144,17 @@ class SQLAlchemyAdapter(Adapter):
             stmt = self._statements[key] = build()
         return stmt
 
+    def _run_sync(self, stmt: Executable, params: Mapping[str, Any], fetch: Callable[[Any], T]) -> T:
+        with self._single.sync_engine.begin() as conn:
+            return fetch(conn.execute(stmt, params))
+
     async def _run(self, stmt: Executable, params: Mapping[str, Any], fetch: Callable[[Any], T]) -> T:
         try:
             if self._conn is not None:
                 return fetch(await self._conn.execute(stmt, params))
-            async with self._single.begin() as conn:
-                return fetch(await conn.execute(stmt, params))
+            # checkout, execute, fetch and release in one greenlet: the async API would switch into
+            # SQLAlchemy's sync core once per step (connect, execute, commit, close)
+            return await greenlet_spawn(self._run_sync, stmt, params, fetch)
         except exc.IntegrityError as e:
             if _is_unique_violation(e, self.dialect):
                 raise UniqueViolation(str(e.orig)) from e
@@ -178,10 +184,11 @@ class SQLAlchemyAdapter(Adapter):
     def _shape(self, tm: TableMap, where: Sequence[Where], params: dict[str, Any], prefix: str = "w") -> Shape:
         return shape_of(tm, where, prefix, params, self.dialect)
 
-    def _target(self, tm: TableMap, shape: Shape) -> sa.ColumnElement[bool] | None:
+    def _target(self, tm: TableMap, shape: Shape) -> sa.ColumnElement[bool]:
         """WHERE for "the first matching row": the conditions themselves when they pin one row."""
-        if is_pinned(tm, shape):
-            return clause(tm.table.c, shape, self.dialect)
+        pinned = clause(tm.table.c, shape, self.dialect) if is_pinned(tm, shape) else None
+        if pinned is not None:
+            return pinned
         inner = tm.table.alias("_first")
         sub = sa.select(inner.c.id).limit(1)
         cond = clause(inner.c, shape, self.dialect)

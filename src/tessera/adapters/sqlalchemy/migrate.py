@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.dialects.mysql.base import MySQLDialect
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.compiler import compiles
@@ -110,11 +112,11 @@ class MigrationPlan:
 
 def _dialect(name: str) -> Dialect:
     if name == "sqlite":
-        return sqlite.dialect()  # type: ignore[no-any-return]
+        return SQLiteDialect()
     if name in ("postgresql", "postgres"):
-        return postgresql.dialect()  # type: ignore[no-any-return]
+        return PGDialect()  # type: ignore[no-untyped-call]
     if name in ("mysql", "mariadb"):
-        return mysql.dialect()  # type: ignore[no-any-return]
+        return MySQLDialect()
     raise ValueError(f"unknown dialect {name!r}: expected sqlite, postgresql or mysql")
 
 

@@ -21,7 +21,7 @@ from ...db.schema import Field, Schema, Table
 
 # MySQL/MariaDB compare and index strings byte-wise, like the memory adapter and PostgreSQL: an auth
 # framework must not find token "AbC" when asked for "abc" (the default collations are case-insensitive).
-MYSQL_TABLE_OPTIONS: dict[str, str] = {
+MYSQL_TABLE_OPTIONS: dict[str, Any] = {
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
     "mysql_collate": "utf8mb4_bin",
