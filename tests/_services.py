@@ -145,7 +145,7 @@ class AdapterPool:
         key = generate_sql(schema, "postgresql")
         adapter = self._adapters.get(key)
         if adapter is None:
-            adapter = SQLAlchemyAdapter(await self._new_url(), pool_size=5, max_overflow=15)
+            adapter = SQLAlchemyAdapter(await self._new_url(), pool_size=5, max_overflow=5)
             adapter.bind(schema)
             await apply(await plan_migration(adapter.engine, schema))
             self._adapters[key] = adapter
