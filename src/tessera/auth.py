@@ -645,11 +645,11 @@ def _error_response(exc: APIError, carried: Response) -> Response:
     response.headers = [h for h in carried.headers if h[0] not in ("content-type", "location")]
     for name, value in exc.headers:
         response.set_header(name, value)
-    if exc.body is not None:
-        response.body = exc.body
-    else:
-        response.body = _json.dumps(exc.to_dict())
+    # better-call answers every error an endpoint raises as JSON, even a bodiless one (302 redirects, the
+    # empty 404 of a disabled /delete-user); only the router's own 404s (``_bare``) carry no type
+    if response.header("content-type") is None:
         response.set_header("content-type", "application/json")
+    response.body = exc.body if exc.body is not None else _json.dumps(exc.to_dict())
     return response
 
 

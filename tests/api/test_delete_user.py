@@ -72,7 +72,7 @@ async def test_disabled_is_an_empty_404(make_app: MakeApp) -> None:
     auth = await make_app()
     client, _ = await signed_up(auth)
     r = await client.post("/delete-user", {})
-    assert (r.status, r.body, r.header("content-type")) == (404, b"", None)
+    assert (r.status, r.body, r.header("content-type")) == (404, b"", "application/json")
     assert await user_exists(auth)
     r = await Client(auth).post("/delete-user", {})
     assert (r.status, r.json_body()["code"]) == (401, "UNAUTHORIZED")

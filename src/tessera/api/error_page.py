@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from ..context import RequestContext
 from ..endpoints import endpoint
-from ..errors import Redirect
 from ..http import Response
 
 _PAGE = """<!DOCTYPE html>
@@ -63,7 +62,8 @@ async def error_page(ctx: RequestContext) -> Any:
     description = _first(ctx.query.get("error_description"))
     if ctx.auth.production:
         params = {"error": code, **({"error_description": description} if description else {})}
-        raise Redirect("/?" + urlencode(params))
+        # a bare 302 (no content type), as Better Auth's ``new Response(null, {status: 302})``
+        return Response(302, b"", [("location", "/?" + urlencode(params))])
     page = _PAGE.format(code=escape(code), description=escape(description or _DEFAULT_DESCRIPTION))
     return Response(
         200,
