@@ -30,6 +30,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,20 @@ CHANNEL = "tessera:revocations"
 HEARTBEAT_SECONDS = 1.0
 #: the feed counts as silent (not live) when nothing, not even a pong, arrived for this long
 STALE_AFTER_SECONDS = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationEvent:
+    """What listeners hear: sessions ended (``tokens``), or a user's sessions revoked or the user changed
+    (``user_id``, all sessions but ``except_token``). ``remote``: learnt from another instance."""
+
+    tokens: tuple[str, ...] = ()
+    user_id: str | None = None
+    except_token: str | None = None
+    remote: bool = False
+
+
+RevocationListener = Callable[[RevocationEvent], None]
 
 
 class Revocations:
@@ -75,6 +90,8 @@ class Revocations:
         self._task: asyncio.Task[None] | None = None
         self._live_event: asyncio.Event | None = None
         self._pending: set[asyncio.Task[Any]] = set()
+        #: other caches of session-derived data (the SSR token cache) hear every revocation here
+        self._listeners: list[RevocationListener] = []
 
     def _now_ms(self) -> int:
         return to_ms(self._clock())
@@ -108,17 +125,39 @@ class Revocations:
         if not tokens:
             return
         self._add_tokens(tokens, self._now_ms())
+        self._notify(RevocationEvent(tokens=tuple(tokens)))
         self._publish({"t": "s", "k": tokens})
 
     def revoke_user(self, user_id: str, *, except_token: str | None = None) -> None:
         """All (or all but one) sessions of the user were deleted: re-check that user's caches."""
-        self.user_changed(user_id)
+        self._user_changed(user_id, except_token)
 
     def user_changed(self, user_id: str) -> None:
         """The user row changed (or their sessions were revoked): caches read before now are stale."""
+        self._user_changed(user_id, None)
+
+    def _user_changed(self, user_id: str, except_token: str | None) -> None:
         before = self._now_ms() + self.skew_ms
         self._mark_user(user_id, before, self._now_ms())
+        self._notify(RevocationEvent(user_id=user_id, except_token=except_token))
         self._publish({"t": "u", "u": user_id, "b": before})
+
+    # -- listeners ---------------------------------------------------------------------------------------
+
+    def add_listener(self, listener: RevocationListener) -> None:
+        """Call ``listener(event)`` (synchronously; keep it quick) on every revocation, local or remote."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: RevocationListener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    def _notify(self, event: RevocationEvent) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:
+                logger.exception("a revocation listener failed")
 
     # -- bookkeeping -------------------------------------------------------------------------------------
 
@@ -183,9 +222,12 @@ class Revocations:
                 return
             now = self._now_ms()
             if message["t"] == "s":
-                self._add_tokens([str(t) for t in message["k"]], now)
+                tokens = [str(t) for t in message["k"]]
+                self._add_tokens(tokens, now)
+                self._notify(RevocationEvent(tokens=tuple(tokens), remote=True))
             elif message["t"] == "u":
                 self._mark_user(str(message["u"]), int(message["b"]), now)
+                self._notify(RevocationEvent(user_id=str(message["u"]), remote=True))
         except (ValueError, KeyError, TypeError, AttributeError):
             logger.warning("ignoring a malformed revocation message: %.200r", raw)
 
