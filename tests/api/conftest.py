@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,6 +24,16 @@ def make_app(adapter_factory: AdapterFactory) -> MakeApp:
         return make_auth(database=await adapter_factory(schema), **options)
 
     return build
+
+
+class Clock:
+    """Injected time: tests move ``now`` instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class Outbox:

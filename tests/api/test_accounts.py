@@ -1,21 +1,13 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from tests._helpers import Client, make_auth
-from tests.api.conftest import MakeApp
+from tests.api.conftest import Clock, MakeApp
 
 from tessera import APIError, Tessera
 from tessera.db.adapter import Where
 
 PASSWORD = "correct-horse-battery"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def signed_up(auth: Tessera, email: str = "alice@example.com") -> tuple[Client, str]:

@@ -1,25 +1,17 @@
 import asyncio
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from tests._helpers import BASE, Client, make_auth
-from tests.api.conftest import MakeApp, Outbox
+from tests.api.conftest import Clock, MakeApp, Outbox
 
 from tessera import APIError, SessionData, Tessera
 from tessera.db.adapter import Where
 
 PASSWORD = "correct-horse-battery"
 DELETED = {"success": True, "message": "User deleted"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Revocations:

@@ -1,10 +1,10 @@
 import asyncio
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from tests._helpers import BASE, Client, make_auth
-from tests.api.conftest import MakeApp, Outbox
+from tests.api.conftest import Clock, MakeApp, Outbox
 
 from tessera import APIError, Tessera
 from tessera.db.adapter import Where
@@ -12,14 +12,6 @@ from tessera.email import Mailer, MemoryEmailSender
 
 MESSAGE = "If this email exists in our system, check your email for the reset link"
 OLD, NEW = "correct-horse-battery", "new-password-123"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def app_with_mail(make_app: MakeApp, outbox: Outbox, **ep: Any) -> Tessera:
