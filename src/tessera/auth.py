@@ -41,6 +41,7 @@ from .endpoints import Endpoint
 from .errors import APIError, BaseErrorCodes, ConfigError, ErrorCodes, not_found
 from .hooks import Hook, compile_hooks
 from .http import Headers, Request, Response
+from .oauth.registry import build_runtime
 from .plugins.base import Plugin, RateLimitRule
 from .routing import Router
 from .security.ip import ClientIP
@@ -246,6 +247,9 @@ class Tessera:
                 cache_cfg, secret=self.secret, signer=signer, cookies=self.context.cookies, session=session_cfg,
                 codec=RowCodec(models), revocations=self.revocations,
             )
+        self.context.plugin_state["oauth"] = build_runtime(
+            social_providers, account_cfg.account_linking, clock=clock
+        )
 
         endpoints: list[Endpoint] = list(CORE_ENDPOINTS)
         for plugin in self.plugins:

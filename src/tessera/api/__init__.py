@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..endpoints import Endpoint
+from ..oauth.endpoints import OAUTH_ENDPOINTS
 from .accounts import list_user_accounts, unlink_account, verify_password
 from .change_email import change_email
 from .delete_user import delete_user, delete_user_callback
@@ -48,4 +49,5 @@ CORE_ENDPOINTS: tuple[Endpoint, ...] = (
     verify_password,
     ok,
     error_page,
+    *OAUTH_ENDPOINTS,
 )

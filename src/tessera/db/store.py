@@ -216,6 +216,18 @@ class Store:
             {"password": password_hash, "updatedAt": self.clock()},
         )
 
+    # -- OAuth accounts (provider identities) ---------------------------------------------------------
+
+    async def find_account_by_key(self, provider_id: str, account_id: str) -> Row | None:
+        """The account of one provider identity with its user under ``"user"`` — one statement, on the
+        ``account(providerId, accountId)`` index. Identities are keyed by (provider, subject), never by email."""
+        return await self.adapter.find_one(
+            "account", [Where("providerId", provider_id), Where("accountId", account_id)], join=self._user_join
+        )
+
+    async def update_account(self, account_row_id: str, data: Mapping[str, Any]) -> Row | None:
+        return await self.adapter.update("account", [Where("id", account_row_id)], {**data, "updatedAt": self.clock()})
+
     # -- sessions -------------------------------------------------------------------------------------
 
     async def create_session(

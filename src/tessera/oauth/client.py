@@ -1,0 +1,102 @@
+"""Outbound HTTP to identity providers: the one seam between tessera and the network.
+
+``HTTPClient`` is a ``Protocol`` with two verbs. The default implementation uses ``httpx`` (the ``oauth``
+extra), never follows redirects (a provider endpoint that redirects is refused, as Better Auth's
+``fetchRefusingRedirects`` does, so a tampered discovery document cannot bounce token requests elsewhere)
+and keeps one connection pool per event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .. import _json
+
+
+class ProviderHTTPError(Exception):
+    """The provider could not be reached, redirected, or answered something that is not JSON."""
+
+
+@dataclass(frozen=True)
+class HTTPResult:
+    status: int
+    data: Any
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class HTTPClient(Protocol):
+    async def get(self, url: str, headers: Mapping[str, str] | None = None) -> HTTPResult: ...
+
+    async def post_form(
+        self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> HTTPResult: ...
+
+
+class HttpxClient:
+    """``HTTPClient`` over ``httpx.AsyncClient`` (imported on first use)."""
+
+    def __init__(self, timeout: float = 10.0, user_agent: str = "tessera") -> None:
+        self.timeout = timeout
+        self.user_agent = user_agent
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+
+    def _client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            try:
+                import httpx
+            except ImportError as exc:  # pragma: no cover - depends on installed extras
+                raise ProviderHTTPError(
+                    "social sign-in needs httpx: pip install 'tessera-auth[oauth]'"
+                ) from exc
+            client = httpx.AsyncClient(
+                timeout=self.timeout, follow_redirects=False, headers={"user-agent": self.user_agent}
+            )
+            self._clients[loop] = client
+        return client
+
+    async def _send(self, method: str, url: str, **kwargs: Any) -> HTTPResult:
+        try:
+            response = await self._client().request(method, url, **kwargs)
+        except Exception as exc:
+            raise ProviderHTTPError(f"{method} {url}: {exc.__class__.__name__}: {exc}") from exc
+        if 300 <= response.status_code < 400:
+            raise ProviderHTTPError(
+                f"{url} answered a redirect; server-side OAuth requests never follow redirects "
+                "(configure the final endpoint URL)"
+            )
+        try:
+            data = _json.loads(response.content) if response.content else None
+        except _json.JSONDecodeError:
+            data = _parse_form(response.text) if "form" in response.headers.get("content-type", "") else None
+        return HTTPResult(response.status_code, data)
+
+    async def get(self, url: str, headers: Mapping[str, str] | None = None) -> HTTPResult:
+        return await self._send("GET", url, headers={"accept": "application/json", **(headers or {})})
+
+    async def post_form(
+        self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> HTTPResult:
+        return await self._send(
+            "POST", url, data=dict(data), headers={"accept": "application/json", **(headers or {})}
+        )
+
+    async def aclose(self) -> None:
+        """Close this event loop's connection pool."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+
+def _parse_form(text: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(text))
