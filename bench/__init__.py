@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: tessera vs the pinned Better Auth reference (see ``bench/README.md``)."""
