@@ -38,6 +38,8 @@ def register(subparsers: Any) -> None:
     export.add_argument("--append", action="store_true", help=f"${STATIC_KEYS_ENV} plus one new key at the end")
     export.add_argument("--public", action="store_true", help="print the public JWKS instead")
     export.add_argument("--base64", action="store_true", help="base64url-encode the value")
+    export.add_argument("--env", default=STATIC_KEYS_ENV, help="the variable --append/--public read (TESSERA_CONVEX_JWKS …)")
+    export.add_argument("--plugin", default="jwt", help="with an app: the plugin whose keys to export (jwt, convex)")
     export.set_defaults(run=export_command)
 
 
@@ -60,11 +62,11 @@ def _from_database(args: argparse.Namespace) -> list[PrivateJWK]:
     from . import JWTPlugin
 
     try:
-        plugin = auth.plugin("jwt")
+        plugin = auth.plugin(args.plugin)
     except KeyError:
         plugin = None
     if not isinstance(plugin, JWTPlugin):
-        raise SystemExit("this app has no jwt plugin, so no jwks table to export")
+        raise SystemExit(f"this app has no {args.plugin} plugin, so no jwks table to export")
 
     async def read() -> list[PrivateJWK]:
         try:
@@ -88,10 +90,10 @@ def _from_database(args: argparse.Namespace) -> list[PrivateJWK]:
 def export_command(args: argparse.Namespace) -> int:
     if args.app or args.database:
         keys = _from_database(args)
-    elif args.append or (args.public and os.environ.get(STATIC_KEYS_ENV)):
-        current = load_static_keys(os.environ.get(STATIC_KEYS_ENV) or None)
+    elif args.append or (args.public and os.environ.get(args.env)):
+        current = load_static_keys(os.environ.get(args.env) or None, env=None)
         if current is None:
-            raise SystemExit(f"--append needs the current keys in ${STATIC_KEYS_ENV}")
+            raise SystemExit(f"--append needs the current keys in ${args.env}")
         keys = list(current)
     else:
         keys = []

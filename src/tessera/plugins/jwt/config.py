@@ -197,16 +197,16 @@ def _decode_static(value: str | Mapping[str, Any]) -> Any:
 
 
 def load_static_keys(
-    value: str | Mapping[str, Any] | None, *, expected_alg: str | None = None
+    value: str | Mapping[str, Any] | None, *, expected_alg: str | None = None, env: str | None = STATIC_KEYS_ENV
 ) -> tuple[PrivateJWK, ...] | None:
-    """Parse and check the static signing keys (option, else ``$TESSERA_JWKS``); ``None`` when there are none.
+    """Parse and check the static signing keys (option, else ``$<env>``); ``None`` when there are none.
 
     Each key needs a unique ``kid`` and an ``alg`` among the signing algorithms, and its public members must
     match its private part. The first key signs; the others are published and verify (rotation by
     redeploy: add the next key second, wait for caches, then move it first).
     """
     if value is None:
-        value = os.environ.get(STATIC_KEYS_ENV) or None
+        value = (os.environ.get(env) or None) if env else None
         if value is None:
             return None
     data = _decode_static(value)
