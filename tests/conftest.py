@@ -1,1 +1,1 @@
-pytest_plugins = ["tests._services"]
+pytest_plugins = ["tests._services", "tests._redis"]

@@ -55,10 +55,11 @@ from .security.origins import (
 from .session.codec import RowCodec
 from .session.cookie_cache import CookieCache
 from .session.cookies import SessionCookies
+from .session.kv_store import SecondaryStorageStore
 from .session.model import SessionData
 from .session.resolver import resolve_session
 from .session.revocation import Revocations
-from .storage.base import PubSubStorage
+from .storage.base import PubSubStorage, SecondaryStorage
 
 logger = logging.getLogger("tessera")
 
@@ -199,11 +200,25 @@ class Tessera:
         self.adapter.bind(self.schema)
         generate_id = make_id_generator(advanced_cfg.database.generate_id)
         signer = Signer(self.secret)
-        store = Store(
-            self.adapter, self.schema, generate_id=generate_id, clock=clock,
-            find_many_limit=advanced_cfg.database.default_find_many_limit,
-            hooks=DatabaseHooks(database_hooks),
-        )
+        store_options: dict[str, Any] = {
+            "generate_id": generate_id, "clock": clock, "hooks": DatabaseHooks(database_hooks),
+            "find_many_limit": advanced_cfg.database.default_find_many_limit,
+        }
+        if secondary_storage is None:
+            store = Store(self.adapter, self.schema, **store_options)
+        elif isinstance(secondary_storage, SecondaryStorage):
+            store = SecondaryStorageStore(
+                self.adapter, self.schema, storage=secondary_storage, models=models,
+                sessions_in_database=session_cfg.store_session_in_database,
+                preserve_sessions_in_database=session_cfg.preserve_session_in_database,
+                verifications_in_database=verification_store_cfg.store_in_database,
+                expires_in=session_cfg.expires_in, **store_options,
+            )
+        else:
+            raise ConfigError(
+                "secondary_storage must have async get, set, delete, get_and_delete and increment "
+                "(tessera.storage.MemoryStorage / RedisStorage)"
+            )
         self.context = AuthContext(
             app_name=app_name,
             base_url=self.base_url,

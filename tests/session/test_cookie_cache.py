@@ -11,11 +11,11 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from tests._helpers import SECRET, Client, make_auth
 
 from tessera import Field
 from tessera.crypto.signing import Signer
 from tessera.session.cookie_cache import CompactStrategy
+from tests._helpers import SECRET, Client, make_auth
 
 # Captured from Better Auth 1.7.24 (COOKIE_CACHE=1, strategy "compact") with its public benchmark secret.
 BA_SECRET = "ba-ref-benchmark-secret-0123456789abcdef0123456789abcdef"

@@ -240,7 +240,9 @@ class Store:
         user_agent: str | None,
         extra: Mapping[str, Any] | None = None,
         adapter: Adapter | None = None,
+        user: Mapping[str, Any] | None = None,
     ) -> Row:
+        """``user`` (the session's user row, when the caller has it) spares secondary storage a lookup."""
         data = {
             "expiresAt": expires_at,
             "token": token,

@@ -36,6 +36,7 @@ async def create_session(
             user_agent=ctx.request.headers.get("user-agent"),
             extra=extra,
             adapter=adapter,
+            user=user,
         )
     except HookVeto as exc:  # a session.create before-hook said no: the endpoint's own failure status
         raise APIError(status_on_failure, BaseErrorCodes.FAILED_TO_CREATE_SESSION) from exc

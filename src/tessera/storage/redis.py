@@ -1,0 +1,225 @@
+"""Redis (and Valkey, and Redis Cluster) secondary storage on redis-py's asyncio client.
+
+Keys carry a prefix (default ``better-auth:``, the one ``@better-auth/redis-storage`` uses) so a Node deployment
+and tessera can share one database. Every compound operation is a single Lua script, hence atomic: ``increment``
+sets the TTL in the same step as creating the key, ``compare_and_set`` is the primitive under lost-update-free
+list maintenance, and ``get_session`` fetches a session and its user's revocation marker in one round trip.
+
+URLs: ``redis://``, ``rediss://``, ``unix://``, ``valkey://`` and ``valkeys://``; ``redis+cluster://`` (or
+``valkey+cluster://``, or ``cluster=True``) for Redis Cluster. In a cluster a session read is two round trips,
+because a script may only touch keys of one slot and a session and its marker live in different slots.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Sequence
+from typing import Any
+
+try:
+    import redis.asyncio as aioredis
+    from redis.exceptions import ResponseError
+except ImportError as exc:  # pragma: no cover - depends on installed extras
+    raise ImportError(
+        "tessera.storage.RedisStorage needs redis-py: pip install 'tessera-auth[redis]'"
+    ) from exc
+
+from .. import _json
+from .base import Event
+
+_INCREMENT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+_GET_AND_DELETE = """
+local v = redis.call('GET', KEYS[1])
+if v then redis.call('DEL', KEYS[1]) end
+return v
+"""
+
+# ARGV: expected-present ("1"/"0"), expected, value-present, value, ttl (0: none)
+_COMPARE_AND_SET = """
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if cur ~= ARGV[2] then return 0 end
+elseif cur then
+  return 0
+end
+if ARGV[3] == '1' then
+  local ttl = tonumber(ARGV[5])
+  if ttl > 0 then redis.call('SET', KEYS[1], ARGV[4], 'EX', ttl) else redis.call('SET', KEYS[1], ARGV[4]) end
+else
+  redis.call('DEL', KEYS[1])
+end
+return 1
+"""
+
+# the session value, and the revoked-sessions-before marker of its user (standalone servers only: the marker
+# key is derived inside the script, which Redis Cluster forbids)
+_GET_SESSION = """
+local v = redis.call('GET', KEYS[1])
+if not v then return {false, false} end
+local ok, doc = pcall(cjson.decode, v)
+if ok and type(doc) == 'table' and type(doc.session) == 'table' and type(doc.session.userId) == 'string' then
+  return {v, redis.call('GET', ARGV[1] .. doc.session.userId)}
+end
+return {v, false}
+"""
+
+_SCHEMES = {"valkey": "redis", "valkeys": "rediss"}
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value is False:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisStorage:
+    """``RedisStorage("redis://localhost:6379/0")``, or ``RedisStorage(client=existing_client)``."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: Any = None,
+        key_prefix: str = "better-auth:",
+        cluster: bool | None = None,
+        **client_options: Any,
+    ) -> None:
+        if (url is None) == (client is None):
+            raise ValueError("RedisStorage needs exactly one of url= or client=")
+        if client is None:
+            assert url is not None
+            scheme, sep, rest = url.partition("://")
+            base_scheme, _, variant = scheme.partition("+")
+            if variant == "cluster":
+                cluster = True
+            url = f"{_SCHEMES.get(base_scheme, base_scheme)}{sep}{rest}"
+            client_options.setdefault("decode_responses", True)
+            if cluster:
+                client = aioredis.RedisCluster.from_url(url, **client_options)
+            else:
+                client = aioredis.Redis.from_url(url, **client_options)
+        self.client = client
+        self.cluster = bool(cluster) or isinstance(client, aioredis.RedisCluster)
+        self.prefix = key_prefix
+        self._increment = client.register_script(_INCREMENT)
+        self._getdel_script = client.register_script(_GET_AND_DELETE)
+        self._cas = client.register_script(_COMPARE_AND_SET)
+        self._get_session = client.register_script(_GET_SESSION)
+        self._has_getdel = True
+
+    def _k(self, key: str) -> str:
+        return self.prefix + key
+
+    # -- SecondaryStorage --------------------------------------------------------------------------------
+
+    async def get(self, key: str) -> str | None:
+        return _text(await self.client.get(self._k(key)))
+
+    async def set(self, key: str, value: str, ttl: int | None = None) -> None:
+        if ttl is None:
+            await self.client.set(self._k(key), value)
+        elif ttl > 0:
+            await self.client.set(self._k(key), value, ex=ttl)
+        else:
+            await self.client.delete(self._k(key))
+
+    async def delete(self, key: str) -> None:
+        await self.client.delete(self._k(key))
+
+    async def get_and_delete(self, key: str) -> str | None:
+        if self._has_getdel:
+            try:
+                return _text(await self.client.getdel(self._k(key)))
+            except ResponseError as exc:  # servers before 6.2
+                if "unknown command" not in str(exc).lower():
+                    raise
+                self._has_getdel = False
+        return _text(await self._getdel_script(keys=[self._k(key)]))
+
+    async def increment(self, key: str, ttl: int) -> int:
+        return int(await self._increment(keys=[self._k(key)], args=[max(int(ttl), 1)]))
+
+    # -- AtomicStorage -----------------------------------------------------------------------------------
+
+    async def compare_and_set(self, key: str, expected: str | None, value: str | None, ttl: int | None) -> bool:
+        if value is not None and ttl is not None and ttl <= 0:
+            value = None  # already expired
+        args = [
+            "0" if expected is None else "1", expected or "",
+            "0" if value is None else "1", value or "", max(int(ttl or 0), 0),
+        ]
+        return bool(await self._cas(keys=[self._k(key)], args=args))
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        if not keys:
+            return []
+        full = [self._k(k) for k in keys]
+        values = await (self.client.mget_nonatomic(full) if self.cluster else self.client.mget(full))
+        return [_text(v) for v in values]
+
+    async def get_session(self, token: str, marker_prefix: str) -> tuple[str | None, str | None]:
+        if not self.cluster:
+            value, marker = await self._get_session(keys=[self._k(token)], args=[self._k(marker_prefix)])
+            return _text(value), _text(marker)
+        raw = _text(await self.client.get(self._k(token)))
+        if raw is None:
+            return None, None
+        try:
+            user_id = _json.loads(raw)["session"]["userId"]
+        except (ValueError, KeyError, TypeError):
+            return raw, None
+        return raw, _text(await self.client.get(self._k(marker_prefix + str(user_id))))
+
+    # -- PubSubStorage -----------------------------------------------------------------------------------
+
+    async def publish(self, channel: str, message: str) -> None:
+        await self.client.publish(self._k(channel), message)
+
+    async def subscribe(self, channel: str) -> _RedisSubscription:
+        pubsub = self.client.pubsub()
+        # heartbeats go through the server on a channel only this subscription listens to (a pub/sub PING is
+        # answered in different shapes by RESP2 and RESP3, which redis-py does not parse when decoding)
+        ping_channel = self._k(f"{channel}:ping:{secrets.token_hex(8)}")
+        await pubsub.subscribe(self._k(channel), ping_channel)
+        return _RedisSubscription(self.client, pubsub, self._k(channel), ping_channel)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+class _RedisSubscription:
+    """Wraps redis-py's ``PubSub``. redis-py re-subscribes by itself after a reconnect; every subscribe
+    confirmation of the channel is therefore reported as ``live`` (messages may have been missed before it)."""
+
+    def __init__(self, client: Any, pubsub: Any, channel: str, ping_channel: str) -> None:
+        self._client = client
+        self._pubsub = pubsub
+        self._channel = channel
+        self._ping_channel = ping_channel
+
+    async def receive(self, timeout: float) -> Event | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            message = await self._pubsub.get_message(timeout=max(deadline - time.monotonic(), 0.0))
+            if message is None:
+                return None
+            kind, channel = message.get("type"), _text(message.get("channel"))
+            if channel == self._ping_channel:
+                if kind == "message":
+                    return Event("pong")
+            elif kind == "message":
+                return Event("message", _text(message.get("data")))
+            elif kind == "subscribe":
+                return Event("live")
+
+    async def ping(self) -> None:
+        await self._client.publish(self._ping_channel, "ping")
+
+    async def close(self) -> None:
+        await self._pubsub.aclose()
