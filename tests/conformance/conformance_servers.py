@@ -40,7 +40,14 @@ BETTER_AUTH_VERSION = "1.7.24"
 PG_URL_ENV = "TESSERA_TEST_POSTGRES"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
-__all__ = ["SECRET", "Server", "StartTessera", "start_better_auth_server", "start_tessera_server"]
+__all__ = [
+    "SECRET",
+    "Server",
+    "StartBetterAuth",
+    "StartTessera",
+    "start_better_auth_server",
+    "start_tessera_server",
+]
 
 
 def skip_loudly(reason: str) -> None:
@@ -219,9 +226,13 @@ def python_env() -> dict[str, str]:
     return env
 
 
-def start_tessera_server(tmp: Path, *, database: str | None = None, hasher: str = "fast") -> Server:
+def start_tessera_server(tmp: Path, *, database: str | None = None, hasher: str = "fast", plugins: str = "") -> Server:
+    """tessera under uvicorn; ``database="sqlite"`` means a new SQLite file in ``tmp``, ``None`` memory."""
     port = free_port()
+    if database == "sqlite":
+        database = f"sqlite+aiosqlite:///{tmp / f'tessera-{port}.db'}"
     cmd = [sys.executable, str(HERE / "tessera_app.py"), "--port", str(port), "--hasher", hasher]
+    cmd += ["--plugins", plugins]
     if database:
         cmd += ["--database", database]
     return start_process(
@@ -252,3 +263,4 @@ def start_better_auth_server(
 
 
 StartTessera = Callable[..., Server]
+StartBetterAuth = Callable[..., Server]

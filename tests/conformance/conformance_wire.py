@@ -24,8 +24,17 @@ SIGNED = re.compile(r"^(?P<value>.*)\.(?P<sig>[A-Za-z0-9+/]{43}=)$")
 
 #: string values compared exactly (everything else is compared by kind)
 EXACT_KEYS = frozenset({"message", "code", "name", "email", "image", "ipAddress", "userAgent", "url", "statusText"})
-#: response headers compared by value ("present" for location: its value is the callback URL we sent)
-COMPARED_HEADERS = ("content-type", "cache-control", "pragma", "location", "x-retry-after")
+#: response headers compared by value
+COMPARED_HEADERS = (
+    "content-type",
+    "cache-control",
+    "pragma",
+    "location",
+    "x-retry-after",
+    "access-control-expose-headers",
+)
+#: response headers compared by the kind of their value (tokens differ between servers)
+KIND_HEADERS = ("set-auth-token",)
 
 
 def value_kind(value: Any, key: str | None = None) -> Any:
@@ -121,7 +130,9 @@ class Wire:
             else:
                 body = value_kind(data)
                 lifetimes = _session_lifetimes(data)
-        headers = tuple((name, response.headers.get(name)) for name in COMPARED_HEADERS)
+        headers = tuple((name, response.headers.get(name)) for name in COMPARED_HEADERS) + tuple(
+            (name, None if (v := response.headers.get(name)) is None else cookie_value_kind(v)) for name in KIND_HEADERS
+        )
         cookies = tuple(parse_set_cookie(line) for line in response.headers.get_list("set-cookie"))
         return cls(response.status_code, headers, cookies, body, tuple(lifetimes))
 

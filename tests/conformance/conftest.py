@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conformance_servers import (
     Server,
+    StartBetterAuth,
     StartTessera,
     ensure_reference_installed,
     postgres_admin,
@@ -44,14 +46,23 @@ def start_tessera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartTes
 
 
 @pytest.fixture(scope="module")
-def better_auth_server(
+def start_better_auth(
     reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """The pinned Better Auth reference, core only, on its own throwaway PostgreSQL database."""
+) -> Iterator[StartBetterAuth]:
+    """``start_better_auth(plugins="bearer")``: the reference on its own throwaway PostgreSQL database."""
     tmp = tmp_path_factory.mktemp("better-auth")
-    with throwaway_database(postgres_admin_url, "tessera_ref") as url:
-        server = start_better_auth_server(tmp, reference_node, url)
-        try:
-            yield server
-        finally:
-            server.stop()
+    with contextlib.ExitStack() as stack:
+
+        def start(plugins: str = "") -> Server:
+            url = stack.enter_context(throwaway_database(postgres_admin_url, "tessera_ref"))
+            server = start_better_auth_server(tmp, reference_node, url, plugins=plugins)
+            stack.callback(server.stop)  # runs before the database is dropped
+            return server
+
+        yield start
+
+
+@pytest.fixture(scope="module")
+def better_auth_server(start_better_auth: StartBetterAuth) -> Server:
+    """The pinned Better Auth reference, core only."""
+    return start_better_auth()

@@ -1,18 +1,20 @@
 """The tessera server the conformance tests talk to over real HTTP (uvicorn on 127.0.0.1).
 
-    python tests/conformance/tessera_app.py --port 8123 [--database URL] [--hasher fast|default]
+    python tests/conformance/tessera_app.py --port 8123 [--database URL] [--plugins bearer] [--hasher fast]
 
 Configured like the pinned Better Auth reference (``tests/reference/node/server.mjs``): same secret,
 ``base_url = http://127.0.0.1:<port>``, email and password on, rate limiting off, production mode (so
-cookies, IP handling and secret checks behave as the reference run with ``NODE_ENV=production``).
-The default hasher here is ``ScryptHasher(n=1024, r=8)`` to keep the suite fast; hashes are not
+cookies, IP handling and secret checks behave as the reference run with ``NODE_ENV=production``), the same
+plugins. With a database URL the schema is created first (what ``tessera migrate`` does); without one the
+memory adapter is used. The hasher is ``ScryptHasher(n=1024, r=8)`` to keep the suite fast: hashes are not
 compared across servers, only responses.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from tessera import ScryptHasher, Tessera
@@ -21,7 +23,19 @@ from tessera import ScryptHasher, Tessera
 SECRET = "tessera-conformance-secret-0123456789abcdef0123456789"
 
 
-def create_app(port: int, database: Any = None, hasher: str = "fast") -> Tessera:
+def make_plugins(names: list[str]) -> list[Any]:
+    plugins: list[Any] = []
+    for name in names:
+        if name == "bearer":
+            from tessera.plugins.bearer import bearer
+
+            plugins.append(bearer())
+        else:
+            raise SystemExit(f"unknown plugin {name!r} (known: bearer)")
+    return plugins
+
+
+def create_app(port: int, database: str | None = None, hasher: str = "fast", plugins: Sequence[str] = ()) -> Tessera:
     password = ScryptHasher(n=1024, r=8) if hasher == "fast" else ScryptHasher()
     return Tessera(
         secret=SECRET,
@@ -29,8 +43,19 @@ def create_app(port: int, database: Any = None, hasher: str = "fast") -> Tessera
         database=database or None,
         email_and_password={"enabled": True, "password": password},
         rate_limit={"enabled": False},
+        plugins=make_plugins(list(plugins)),
         production=True,
     )
+
+
+async def migrate(auth: Tessera) -> None:
+    """Create the schema (what ``tessera migrate`` does), then release the connections."""
+    from tessera.adapters.sqlalchemy.migrate import apply, plan_migration
+
+    try:
+        await apply(await plan_migration(auth.adapter.engine, auth.schema))  # type: ignore[attr-defined]
+    finally:
+        await auth.adapter.close()
 
 
 def main() -> None:
@@ -38,10 +63,14 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--database", default=os.environ.get("TESSERA_CONF_DATABASE") or None)
+    parser.add_argument("--database", default=None)
     parser.add_argument("--hasher", choices=("fast", "default"), default="fast")
+    parser.add_argument("--plugins", default="")
     args = parser.parse_args()
-    app = create_app(args.port, args.database, args.hasher)
+    plugins = [p for p in args.plugins.split(",") if p]
+    if args.database:
+        asyncio.run(migrate(create_app(args.port, args.database, args.hasher, plugins)))
+    app = create_app(args.port, args.database, args.hasher, plugins)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on")
 
 

@@ -13,6 +13,7 @@ the list stays true.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import uuid
@@ -156,14 +157,20 @@ class Pair:
 # -- fixtures ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pair(better_auth_server: Server, start_tessera: StartTessera) -> Iterator[Pair]:
-    tessera_server = start_tessera()
+@contextlib.contextmanager
+def open_pair(better_auth: Server, tessera: Server) -> Iterator[Pair]:
+    """A ``Pair`` over two running servers, with a user ``alice`` signed up (and in) on each."""
     with httpx.Client(timeout=60) as a, httpx.Client(timeout=60) as b:
-        p = Pair(Side("better-auth", better_auth_server, a), Side("tessera", tessera_server, b))
-        # a user every read-only case can use, signed in once per server
+        p = Pair(Side("better-auth", better_auth, a), Side("tessera", tessera, b))
         alice = p.email("alice")
         p.each(lambda s: s.jars.__setitem__("alice", s.sign_up(alice, "Alice")))
+        yield p
+
+
+@pytest.fixture(scope="module")
+def pair(better_auth_server: Server, start_tessera: StartTessera) -> Iterator[Pair]:
+    """Core only: Better Auth on PostgreSQL, tessera on SQLite (the SQLAlchemy adapter)."""
+    with open_pair(better_auth_server, start_tessera(database="sqlite")) as p:
         yield p
 
 

@@ -16,7 +16,7 @@ def same_origin(s: Side, r: httpx.Response) -> httpx.Response:
     """The two servers listen on different ports: compare redirects to their own origin without it."""
     location = r.headers.get("location")
     if location and location.startswith(s.origin):
-        r.headers["location"] = "{origin}" + location[len(s.origin):]
+        r.headers["location"] = "{origin}" + location[len(s.origin) :]
     return r
 
 

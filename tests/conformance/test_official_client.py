@@ -39,7 +39,7 @@ def run_client(reference: Path, server: Server, email: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def tessera_server(start_tessera: StartTessera) -> Server:
-    return start_tessera()
+    return start_tessera(database="sqlite")
 
 
 @pytest.fixture(scope="module")
