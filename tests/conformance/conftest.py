@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conformance_pair import Pair, open_pair
 from conformance_servers import (
     Server,
     StartBetterAuth,
@@ -30,7 +31,7 @@ def postgres_admin_url() -> str:
     return postgres_admin()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def start_tessera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartTessera]:
     servers: list[Server] = []
     tmp = tmp_path_factory.mktemp("tessera")
@@ -45,7 +46,7 @@ def start_tessera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartTes
         server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def start_better_auth(
     reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StartBetterAuth]:
@@ -62,7 +63,19 @@ def start_better_auth(
         yield start
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def better_auth_server(start_better_auth: StartBetterAuth) -> Server:
     """The pinned Better Auth reference, core only."""
     return start_better_auth()
+
+
+@pytest.fixture(scope="session")
+def pair(better_auth_server: Server, start_tessera: StartTessera) -> Iterator[Pair]:
+    """Core only: Better Auth on PostgreSQL, tessera on SQLite (the SQLAlchemy adapter); ``alice`` signed in."""
+    with open_pair(better_auth_server, start_tessera(database="sqlite")) as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def alice(pair: Pair) -> str:
+    return pair.email("alice")

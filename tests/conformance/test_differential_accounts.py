@@ -7,7 +7,7 @@ change-email / delete-user are off; these cases hold the answers Better Auth 1.7
 from __future__ import annotations
 
 import httpx
-from test_differential import PASSWORD, Pair, Side, alice, jar_from, pair  # noqa: F401 (fixtures)
+from conformance_pair import PASSWORD, Pair, Side
 
 EVIL = "http://evil.example"
 
@@ -20,7 +20,7 @@ def same_origin(s: Side, r: httpx.Response) -> httpx.Response:
     return r
 
 
-def test_request_password_reset_without_a_sender(pair: Pair, alice: str) -> None:  # noqa: F811
+def test_request_password_reset_without_a_sender(pair: Pair, alice: str) -> None:
     def scenario(s: Side) -> list[httpx.Response]:
         return [
             s.post("/request-password-reset", {"email": alice}),
@@ -32,7 +32,7 @@ def test_request_password_reset_without_a_sender(pair: Pair, alice: str) -> None
     pair.check("request-password-reset", scenario)
 
 
-def test_reset_password_link_and_reset(pair: Pair) -> None:  # noqa: F811
+def test_reset_password_link_and_reset(pair: Pair) -> None:
     def scenario(s: Side) -> list[httpx.Response]:
         return [
             same_origin(s, s.get("/reset-password/" + "a" * 24, params={"callbackURL": "/reset"})),
@@ -51,7 +51,7 @@ def test_reset_password_link_and_reset(pair: Pair) -> None:  # noqa: F811
     pair.check("reset-password", scenario)
 
 
-def test_change_email_and_delete_user_when_disabled(pair: Pair) -> None:  # noqa: F811
+def test_change_email_and_delete_user_when_disabled(pair: Pair) -> None:
     email = pair.email("henry")
 
     def scenario(s: Side) -> list[httpx.Response]:
@@ -69,7 +69,7 @@ def test_change_email_and_delete_user_when_disabled(pair: Pair) -> None:  # noqa
     pair.check("change-email + delete-user disabled", scenario)
 
 
-def test_accounts_and_verify_password(pair: Pair) -> None:  # noqa: F811
+def test_accounts_and_verify_password(pair: Pair) -> None:
     email = pair.email("iris")
 
     def scenario(s: Side) -> list[httpx.Response]:
@@ -90,7 +90,7 @@ def test_accounts_and_verify_password(pair: Pair) -> None:  # noqa: F811
     pair.check("list-accounts + unlink-account + verify-password", scenario)
 
 
-def test_error_page_in_production(pair: Pair) -> None:  # noqa: F811
+def test_error_page_in_production(pair: Pair) -> None:
     def scenario(s: Side) -> list[httpx.Response]:
         return [
             s.get("/error", params={"error": "state_mismatch", "error_description": "bad state"}),

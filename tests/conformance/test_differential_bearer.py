@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from conformance_pair import PASSWORD, Pair, Side, open_pair, signed
 from conformance_servers import Server, StartBetterAuth, StartTessera
-from test_differential import PASSWORD, Pair, Side, open_pair, signed
 
 EVIL = "http://evil.example"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bearer_pair(start_better_auth: StartBetterAuth, start_tessera: StartTessera) -> Iterator[Pair]:
     better_auth: Server = start_better_auth(plugins="bearer")
     with open_pair(better_auth, start_tessera(database="sqlite", plugins="bearer")) as p:

@@ -1,0 +1,162 @@
+"""The two servers a differential case talks to, and how their answers are compared.
+
+``Pair.check(case, scenario)`` runs ``scenario`` (a function of one ``Side`` returning one or more responses)
+against the pinned Better Auth server and against tessera, each with its own cookies, reduces every response
+to a ``Wire`` and fails on any difference that ``ALLOWED`` does not list for that case. ``ALLOWED`` is the one
+place deliberate differences are recorded, each with its reason; an entry that no longer differs fails too.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from conformance_servers import SECRET, Server
+from conformance_wire import Wire, pretty
+
+PASSWORD = "correct-horse-battery"
+EVIL = "http://evil.example"
+JSON = {"content-type": "application/json"}
+
+#: ``{case id: {aspect: reason}}``: differences we keep on purpose. Aspects are ``Wire.differences`` keys
+#: (``status``, ``body``, ``cookies``, ``lifetimes``, ``header:<name>``), prefixed ``<step>.`` in
+#: multi-request cases.
+_TYPED_UPDATE_USER = (
+    "Better Auth's update-user body is an untyped z.record, so {name: 42} is written as is (PostgreSQL "
+    "turns it into '42'); tessera checks the core fields' types and answers 400 VALIDATION_ERROR"
+)
+ALLOWED: dict[str, dict[str, str]] = {
+    "update-user": {aspect: _TYPED_UPDATE_USER for aspect in ("5.status", "5.cookies", "5.body")},
+}
+
+
+Jar = dict[str, str]
+Scenario = Callable[["Side"], "httpx.Response | list[httpx.Response]"]
+
+
+@dataclass
+class Side:
+    """One server and the per-server state a scenario needs (its users' cookies)."""
+
+    name: str
+    server: Server
+    http: httpx.Client
+    jars: dict[str, Jar] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> str:
+        return self.server.base_url
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        content: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        jar: Jar | None = None,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        h = dict(headers or {})
+        if jar:
+            h["cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        try:
+            return self.http.request(
+                method, self.server.api + path, json=json, content=content, headers=h, params=params
+            )
+        finally:
+            self.http.cookies.clear()  # cookies travel only as the scenario says
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.send("POST", path, json=body, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.send("GET", path, **kwargs)
+
+    def sign_in(self, email: str, password: str = PASSWORD, **extra: Any) -> Jar:
+        r = self.post("/sign-in/email", {"email": email, "password": password, **extra})
+        assert r.status_code == 200, f"{self.name}: sign-in failed {r.status_code} {r.text}"
+        return jar_from(r)
+
+    def sign_up(self, email: str, name: str = "Test User", password: str = PASSWORD) -> Jar:
+        r = self.post("/sign-up/email", {"email": email, "password": password, "name": name})
+        assert r.status_code == 200, f"{self.name}: sign-up failed {r.status_code} {r.text}"
+        return jar_from(r)
+
+
+def jar_from(response: httpx.Response, jar: Jar | None = None) -> Jar:
+    out = dict(jar or {})
+    for line in response.headers.get_list("set-cookie"):
+        pair = line.split(";", 1)[0]
+        name, _, value = pair.partition("=")
+        if value and "max-age=0" not in line.lower():
+            out[name] = value
+        else:
+            out.pop(name, None)
+    return out
+
+
+def signed(token: str) -> str:
+    """``token.base64(HMAC-SHA256(secret, token))`` URL-encoded, as Better Auth signs cookies."""
+    sig = base64.b64encode(hmac.new(SECRET.encode(), token.encode(), hashlib.sha256).digest()).decode()
+    return (token + "." + sig).replace("/", "%2F").replace("+", "%2B").replace("=", "%3D")
+
+
+@dataclass
+class Pair:
+    better_auth: Side
+    tessera: Side
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    seen: list[str] = field(default_factory=list)
+
+    @property
+    def sides(self) -> tuple[Side, Side]:
+        return self.better_auth, self.tessera
+
+    def email(self, label: str) -> str:
+        return f"{label}-{self.run_id}@example.com"
+
+    def each(self, fn: Callable[[Side], Any]) -> None:
+        for side in self.sides:
+            fn(side)
+
+    def check(self, case: str, scenario: Scenario) -> list[Wire]:
+        """Run ``scenario`` on both servers; fail on any difference not in ``ALLOWED[case]``."""
+        results = []
+        for side in self.sides:
+            out = scenario(side)
+            results.append([out] if isinstance(out, httpx.Response) else list(out))
+        ba, ts = ([Wire.of(r) for r in rs] for rs in results)
+        assert len(ba) == len(ts)
+        allowed = ALLOWED.get(case, {})
+        found: dict[str, tuple[Any, Any]] = {}
+        for i, (a, b) in enumerate(zip(ba, ts, strict=True)):
+            prefix = f"{i}." if len(ba) > 1 else ""
+            for aspect, values in a.differences(b).items():
+                found[prefix + aspect] = values
+        unexpected = {k: {"better-auth": v[0], "tessera": v[1]} for k, v in found.items() if k not in allowed}
+        assert not unexpected, f"{case}: tessera differs from Better Auth:\n{pretty(unexpected)}"
+        stale = sorted(set(allowed) - set(found))
+        assert not stale, f"{case}: ALLOWED entries no longer needed: {stale}"
+        return ts
+
+
+# -- fixtures ---------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def open_pair(better_auth: Server, tessera: Server) -> Iterator[Pair]:
+    """A ``Pair`` over two running servers, with a user ``alice`` signed up (and in) on each."""
+    with httpx.Client(timeout=60) as a, httpx.Client(timeout=60) as b:
+        p = Pair(Side("better-auth", better_auth, a), Side("tessera", tessera, b))
+        alice = p.email("alice")
+        p.each(lambda s: s.jars.__setitem__("alice", s.sign_up(alice, "Alice")))
+        yield p
