@@ -5,20 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tessera import Request, Response, ScryptHasher, Tessera
+from tessera import Request, Response, Tessera
 from tessera._json import dumps
 from tessera.http import Headers, parse_set_cookie
 
-SECRET = "plugin-tests-secret-0123456789abcdefghij"
-ORIGIN = "http://localhost:3000"
-FAST_HASHER = ScryptHasher(n=1024, r=8)
+from .._helpers import BASE as ORIGIN
+from .._helpers import make_auth
+
+__all__ = ["ORIGIN", "PASSWORD", "SESSION_COOKIE", "call", "cookie_header", "cookie_value", "make_auth", "sign_up"]
+
 PASSWORD = "correct-horse-battery"
 SESSION_COOKIE = "better-auth.session_token"
-
-
-def make_auth(**options: Any) -> Tessera:
-    options.setdefault("email_and_password", {"enabled": True, "password": FAST_HASHER})
-    return Tessera(secret=SECRET, base_url=ORIGIN, **options)
 
 
 async def call(
@@ -29,7 +26,7 @@ async def call(
     json: Any = None,
     headers: Iterable[tuple[str, str]] = (),
 ) -> Response:
-    pairs = [("host", "localhost:3000"), ("origin", ORIGIN), *headers]
+    pairs = [("host", ORIGIN.split("://", 1)[1]), ("origin", ORIGIN), *headers]
     body = b""
     if json is not None:
         body = dumps(json)

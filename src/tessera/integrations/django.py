@@ -38,7 +38,7 @@ except ImportError as exc:  # pragma: no cover - depends on installed extras
 
 from ..http import Headers, Request, Response
 from .portal import portal_for
-from .session import RequestSession, set_cookie_arguments
+from .session import UNAUTHORIZED_BODY, RequestSession, request_headers, set_cookie_arguments
 from .ssr import session_script, ssr_headers
 
 if TYPE_CHECKING:
@@ -46,8 +46,6 @@ if TYPE_CHECKING:
     from ..session.model import SessionData
 
 __all__ = ["TesseraMiddleware", "auth_urls", "get_auth", "render_with_session", "session_required"]
-
-UNAUTHORIZED = {"message": "Unauthorized", "code": "UNAUTHORIZED"}
 
 
 def get_auth() -> Tessera:
@@ -59,8 +57,7 @@ def get_auth() -> Tessera:
 
 
 def _headers(request: HttpRequest) -> Headers:
-    # Django's test client (and some servers) send ``Cookie:`` with no cookies; that is no cookie at all
-    return Headers.from_pairs((k, v) for k, v in request.headers.items() if v or k.lower() != "cookie")
+    return request_headers(request.headers.items())
 
 
 def _to_tessera(request: HttpRequest, full_path: str) -> Request:
@@ -158,7 +155,7 @@ def _session_of(request: HttpRequest) -> SessionData | None:
 def _refuse(request: HttpRequest, redirect_to: str | None) -> HttpResponseBase:
     if redirect_to is not None:
         return HttpResponseRedirect(f"{redirect_to}?next={quote(request.get_full_path())}")
-    return JsonResponse(UNAUTHORIZED, status=401)
+    return JsonResponse(UNAUTHORIZED_BODY, status=401)
 
 
 def session_required(view: Any = None, *, redirect_to: str | None = None) -> Any:

@@ -31,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - depends on installed extras
 
 from ..http import Headers, Request
 from .portal import Portal, portal_for
-from .session import RequestSession
+from .session import UNAUTHORIZED_BODY, RequestSession, request_headers
 from .ssr import session_script, ssr_headers
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["TesseraFlask", "current_session", "render_with_session", "session_required"]
 
-UNAUTHORIZED = {"message": "Unauthorized", "code": "UNAUTHORIZED"}
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -61,7 +60,7 @@ class TesseraFlask:
         return self
 
     def _headers(self) -> Headers:
-        return Headers.from_pairs((k, v) for k, v in request.headers.items() if v or k.lower() != "cookie")
+        return request_headers(request.headers.items())
 
     def _handle(self, rest: str) -> FlaskResponse:
         answer = self.portal.run(
@@ -116,7 +115,7 @@ def session_required(view: Any = None, *, redirect_to: str | None = None) -> Any
             if g.get("auth_session") is None:
                 if redirect_to is not None:
                     return redirect(f"{redirect_to}?next={quote(request.full_path.rstrip('?'))}")
-                return UNAUTHORIZED, 401
+                return UNAUTHORIZED_BODY, 401
             return fn(*args, **kwargs)
 
         return guard

@@ -6,18 +6,27 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import APIError, BaseErrorCodes
-from ..http import parse_set_cookie
+from ..http import Headers, parse_set_cookie
 
 if TYPE_CHECKING:
     from ..auth import Tessera
     from ..session.model import SessionData
 
-__all__ = ["RequestSession", "set_cookie_arguments", "unauthorized"]
+__all__ = ["UNAUTHORIZED_BODY", "RequestSession", "request_headers", "set_cookie_arguments", "unauthorized"]
 
 
 def unauthorized() -> APIError:
     """Better Auth's answer to a missing session: ``401 {"message": "Unauthorized", "code": "UNAUTHORIZED"}``."""
     return APIError(401, BaseErrorCodes.UNAUTHORIZED)
+
+
+UNAUTHORIZED_BODY: dict[str, Any] = unauthorized().to_dict()
+
+
+def request_headers(pairs: Iterable[tuple[str, str]]) -> Headers:
+    """A WSGI framework's headers for tessera. ``Cookie:`` with no cookies (Django's and Flask's test clients
+    send it) is no cookie at all: kept, it would make a cookieless sign-in look like a browser's."""
+    return Headers.from_pairs((k, v) for k, v in pairs if v or k.lower() != "cookie")
 
 
 class RequestSession:

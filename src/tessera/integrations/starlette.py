@@ -29,6 +29,7 @@ except ImportError as exc:  # pragma: no cover - depends on installed extras
 
 from ..errors import APIError
 from .asgi import SessionMiddleware, request_session
+from .session import UNAUTHORIZED_BODY
 from .ssr import session_script, ssr_headers
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def requires_session(endpoint: Endpoint) -> Endpoint:
     async def guarded(request: Request) -> Response:
         session = await get_session(request)
         if session is None:
-            return JSONResponse({"message": "Unauthorized", "code": "UNAUTHORIZED"}, status_code=401)
+            return JSONResponse(UNAUTHORIZED_BODY, status_code=401)
         request.state.auth_session = session
         return await endpoint(request)
 
