@@ -276,3 +276,43 @@ async def test_plugins_add_hooks_declared_and_in_init_after_the_applications() -
 def test_invalid_database_hooks_are_configuration_errors(config: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         make_auth(database_hooks=config)
+
+
+# -- the same guarantees on real databases ----------------------------------------------------------------
+
+
+async def test_vetoes_roll_back_and_after_hooks_wait_for_commit_on_every_backend(adapter_factory: Any) -> None:
+    refuse_sessions = [True]
+    keep_sessions = [True]
+    created: list[str] = []
+    hooks = {
+        "user": {"create": {"after": lambda user, ctx: created.append(user["email"])},
+                 "delete": {"before": lambda user, ctx: False}},
+        "session": {"create": {"before": lambda session, ctx: not refuse_sessions[0]},
+                    "delete": {"before": lambda session, ctx: not keep_sessions[0]}},
+    }
+    schema = make_auth().schema
+    auth = make_auth(database=await adapter_factory(schema), database_hooks=hooks)
+    store = auth.context.store
+
+    # a vetoed session rolls back the whole sign-up, and the user's after-hook never runs
+    assert (await sign_up(auth, "bob@example.com")).status == 400
+    assert await store.find_user_by_email("bob@example.com") is None
+    assert created == []
+
+    refuse_sessions[0] = False
+    signed_up = await sign_up(auth)
+    assert signed_up.status == 200 and created == ["alice@example.com"]
+    cookie = cookie_header(signed_up)
+
+    # a vetoed delete is rolled back: the session stays valid
+    await call(auth, "POST", "/sign-out", headers=[cookie])
+    assert (await call(auth, "GET", "/get-session", headers=[cookie])).json_body() is not None
+
+    # a vetoed user delete keeps the user and everything that belongs to it
+    keep_sessions[0] = False
+    user_id = signed_up.json_body()["user"]["id"]
+    assert await store.delete_user(user_id) is False
+    assert await store.find_user_by_id(user_id) is not None
+    assert len(await store.find_accounts(user_id)) == 1
+    assert (await call(auth, "GET", "/get-session", headers=[cookie])).json_body() is not None
