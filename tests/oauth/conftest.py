@@ -139,6 +139,14 @@ async def follow_to_tessera(client: Client, url: str) -> Response:
     return await client.get(parts.path[len("/api/auth"):], query=parts.query)
 
 
+async def start(client: Client, provider_id: str = "idp", path: str = "/sign-in/social", **body: Any) -> str:
+    """Begin a redirect flow; the provider's authorization URL."""
+    r = await client.post(path, {"provider": provider_id, **body})
+    assert r.status == 200, r.body
+    url: str = r.json_body()["url"]
+    return url
+
+
 async def social_sign_in(
     client: Client, provider: Provider, sub: str, *, provider_id: str = "idp", **body: Any
 ) -> Response:

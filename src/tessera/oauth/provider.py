@@ -232,6 +232,8 @@ class OAuthProvider:
             self.oidc = False
         self.jwks = RemoteJWKS(self.jwks_uri) if self.jwks_uri else None
         self._verifier: IDTokenVerifier | None = None
+        #: how the client authenticates at the token endpoint (``None``: Better Auth's default)
+        self.token_endpoint_auth: TokenEndpointAuth | None = options.token_endpoint_auth
 
     # -- capabilities ---------------------------------------------------------------------------------
 
@@ -307,7 +309,7 @@ class OAuthProvider:
 
     def _client_auth(self, body: dict[str, str]) -> dict[str, str]:
         options = self.options
-        method = options.token_endpoint_auth or ("client_secret_post" if options.client_secret else "none")
+        method = self.token_endpoint_auth or ("client_secret_post" if options.client_secret else "none")
         client_id = options.primary_client_id
         if method == "client_secret_basic":
             if not options.client_secret:
@@ -520,6 +522,13 @@ class OIDCProvider(OAuthProvider):
         self.issuer = o.issuer or issuer
         if not self.authorization_endpoint or not self.token_endpoint:
             raise ProviderUnavailable(f"{self.id}: discovery gave no authorization or token endpoint")
+        if o.token_endpoint_auth is None and o.client_secret:
+            # OIDC Discovery §3: an absent list means client_secret_basic, the one method every provider has
+            methods = doc.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+            if "client_secret_basic" in methods:
+                self.token_endpoint_auth = "client_secret_basic"
+            elif "client_secret_post" in methods:
+                self.token_endpoint_auth = "client_secret_post"
         jwks_uri = o.jwks_uri or doc.get("jwks_uri")
         if not o.id_token_algorithms:
             advertised = doc.get("id_token_signing_alg_values_supported")
