@@ -43,6 +43,7 @@ from .hooks import Hook, compile_hooks
 from .http import Headers, Request, Response
 from .oauth.registry import build_runtime
 from .plugins.base import Plugin, RateLimitRule
+from .ratelimit import RateLimiter, build_rate_limiter
 from .routing import Router
 from .security.ip import ClientIP
 from .security.origins import (
@@ -294,8 +295,12 @@ class Tessera:
         self.disabled_paths = frozenset(disabled_paths)
         self._on_request = tuple(p.on_request for p in self.plugins if p.on_request)
         self._on_response = tuple(p.on_response for p in self.plugins if p.on_response)
-        #: set by the rate-limiting layer: ``async (request, path) -> Response | None``
-        self.rate_limiter: Callable[[Request, str], Any] | None = None
+        #: ``async (request, path) -> Response | None``, run before routing; ``None`` when rate limiting is off
+        self.rate_limiter: RateLimiter | None = build_rate_limiter(
+            rate_limit_cfg, production=self.production, secondary_storage=secondary_storage,
+            adapter=self.adapter, generate_id=generate_id, client_ip=self.context.plugin_state["client_ip"],
+            router=self.router, plugin_rules=self.rate_limit_rules,
+        )
         for plugin in self.plugins:
             store.hooks.extend(plugin.database_hooks, source=f"plugin {plugin.id!r} database_hooks")
             if plugin.init is not None:
@@ -562,6 +567,8 @@ class Tessera:
         while True:
             try:
                 await self.context.store.sweep_expired()
+                if self.rate_limiter is not None:
+                    await self.rate_limiter.sweep()
             except Exception:
                 logger.exception("sweeping expired sessions failed")
             await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
