@@ -144,8 +144,7 @@ class KeyManager:
         self.static_keys = tuple(static_keys) if static_keys else None
         self.context: AuthContext | None = None
         self.ring: KeyRing | None = None
-        self._load_lock: asyncio.Lock | None = None
-        self._mint_lock: asyncio.Lock | None = None
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._refresher: asyncio.Task[None] | None = None
         self._rotation: asyncio.Task[None] | None = None
         self._last_reload: datetime | None = None
@@ -156,6 +155,14 @@ class KeyManager:
         self.context = context
         if self.static_keys is not None:
             self.ring = self._static_ring()
+
+    def _lock(self, name: str) -> asyncio.Lock:
+        """A lock per event loop (an ``asyncio.Lock`` must not be shared between loops)."""
+        key = (name, id(asyncio.get_running_loop()))
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
 
     @property
     def ctx(self) -> AuthContext:
@@ -184,9 +191,7 @@ class KeyManager:
         ring = self.ring
         if ring is not None:
             return ring
-        if self._load_lock is None:
-            self._load_lock = asyncio.Lock()
-        async with self._load_lock:
+        async with self._lock("load"):
             if self.ring is None:
                 await self.reload()
                 self.start()
@@ -262,9 +267,7 @@ class KeyManager:
         return sign_compact(record.header, claims, record.signer)
 
     async def _mint_if_needed(self) -> KeyRecord:
-        if self._mint_lock is None:
-            self._mint_lock = asyncio.Lock()
-        async with self._mint_lock:
+        async with self._lock("mint"):
             ring = self.ring
             record = ring.signing_record(self.now()) if ring is not None else None
             if record is not None:
@@ -312,9 +315,7 @@ class KeyManager:
         ring = await self.ensure()
         if self.static_keys is not None or not ring.rotation_due(self.now(), self.options.jwks.rotation_interval):
             return False
-        if self._mint_lock is None:
-            self._mint_lock = asyncio.Lock()
-        async with self._mint_lock:
+        async with self._lock("mint"):
             current = self.ring
             if current is not None and not current.rotation_due(self.now(), self.options.jwks.rotation_interval):
                 return False
@@ -322,7 +323,7 @@ class KeyManager:
             return True
 
     def _rotate_in_background(self) -> None:
-        if self._rotation is not None and not self._rotation.done():
+        if self._rotation is not None and not self._rotation.done() and self._rotation.get_loop() is asyncio.get_running_loop():
             return
         self._rotation = asyncio.get_running_loop().create_task(self._rotate_quietly())
 
@@ -357,20 +358,28 @@ class KeyManager:
 
     def start(self) -> None:
         """Start the periodic reload (idempotent; needs a running event loop)."""
-        if self.static_keys is not None or (self._refresher is not None and not self._refresher.done()):
+        if self.static_keys is not None:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
+        task = self._refresher
+        if task is not None and not task.done() and task.get_loop() is loop:
+            return
         self._refresher = loop.create_task(self._refresh_forever())
 
     async def stop(self) -> None:
+        loop = asyncio.get_running_loop()
         for task in (self._refresher, self._rotation):
-            if task is not None and not task.done():
+            if task is None or task.done():
+                continue
+            if task.get_loop() is loop:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            elif not task.get_loop().is_closed():
+                task.get_loop().call_soon_threadsafe(task.cancel)
         self._refresher = self._rotation = None
 
     async def _refresh_forever(self) -> None:
