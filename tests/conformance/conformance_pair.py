@@ -32,8 +32,42 @@ _TYPED_UPDATE_USER = (
     "Better Auth's update-user body is an untyped z.record, so {name: 42} is written as is (PostgreSQL "
     "turns it into '42'); tessera checks the core fields' types and answers 400 VALIDATION_ERROR"
 )
+_CACHE_KEY_ORDER = (
+    "key order of a session served from the cookie cache: Better Auth echoes the in-memory objects that "
+    "wrote the cache (creation order, id first), tessera answers in its one schema order everywhere; JSON "
+    "clients do not depend on key order"
+)
+_CACHE_REWRITE = (
+    "a bad session_data cookie: Better Auth sends an expiring Set-Cookie and then the new cache under the "
+    "same name, tessera only the new one; browsers end with the same cookie"
+)
+_CACHE_DOUBLE_EXPIRY = (
+    "sign-out with a session_data cookie: Better Auth expires it twice (once as the cache, once as a "
+    "'chunk'), tessera once"
+)
+_CACHE_USER_CHANGED = (
+    "after update-user tessera's revocation list distrusts caches written before now + skew (other "
+    "instances' clocks), so the next read goes to the store once and re-issues the cache; Better Auth "
+    "answers from the cache (in its cache key order)"
+)
+_CACHE_REVOKED = (
+    "security: a revoked session's cache is refused at once by tessera's revocation list; Better Auth "
+    "keeps accepting the cookie cache until it expires (up to maxAge, 300 s)"
+)
 ALLOWED: dict[str, dict[str, str]] = {
     "update-user": {aspect: _TYPED_UPDATE_USER for aspect in ("5.status", "5.cookies", "5.body")},
+    "cookie-cache: get-session": {"0.body": _CACHE_KEY_ORDER, "3.cookies": _CACHE_REWRITE},
+    "cookie-cache: update-user": {
+        "0.cookies": _CACHE_KEY_ORDER,
+        "1.cookies": _CACHE_USER_CHANGED,
+        "1.body": _CACHE_USER_CHANGED,
+    },
+    "cookie-cache: sign-out": {"0.cookies": _CACHE_DOUBLE_EXPIRY},
+    "cookie-cache: revoked session": {
+        "1.cookies": _CACHE_REVOKED,
+        "1.body": _CACHE_REVOKED,
+        "1.lifetimes": _CACHE_REVOKED,
+    },
 }
 
 

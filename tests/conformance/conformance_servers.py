@@ -226,13 +226,15 @@ def python_env() -> dict[str, str]:
     return env
 
 
-def start_tessera_server(tmp: Path, *, database: str | None = None, hasher: str = "fast", plugins: str = "") -> Server:
+def start_tessera_server(
+    tmp: Path, *, database: str | None = None, hasher: str = "fast", plugins: str = "", cookie_cache: bool = False
+) -> Server:
     """tessera under uvicorn; ``database="sqlite"`` means a new SQLite file in ``tmp``, ``None`` memory."""
     port = free_port()
     if database == "sqlite":
         database = f"sqlite+aiosqlite:///{tmp / f'tessera-{port}.db'}"
     cmd = [sys.executable, str(HERE / "tessera_app.py"), "--port", str(port), "--hasher", hasher]
-    cmd += ["--plugins", plugins]
+    cmd += ["--plugins", plugins] + (["--cookie-cache"] if cookie_cache else [])
     if database:
         cmd += ["--database", database]
     return start_process(
@@ -246,11 +248,18 @@ def start_tessera_server(tmp: Path, *, database: str | None = None, hasher: str 
 
 
 def start_better_auth_server(
-    tmp: Path, reference: Path, database_url: str, *, plugins: str = "", node_env: str = "production"
+    tmp: Path,
+    reference: Path,
+    database_url: str,
+    *,
+    plugins: str = "",
+    cookie_cache: bool = False,
+    node_env: str = "production",
 ) -> Server:
     port = free_port()
     env = dict(os.environ, NODE_ENV=node_env)
     cmd = ["node", "server.mjs", "--port", str(port), "--database-url", database_url, "--plugins", plugins]
+    cmd += ["--cookie-cache"] if cookie_cache else []
     return start_process(
         "better-auth",
         cmd,

@@ -9,6 +9,7 @@ Random parts (tokens, ids, timestamps, signatures) are replaced by their kind (`
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass, field, fields
@@ -60,10 +61,17 @@ def value_kind(value: Any, key: str | None = None) -> Any:
     return f"<{type(value).__name__}>"
 
 
-def cookie_value_kind(raw: str) -> str:
+def cookie_value_kind(raw: str, name: str = "") -> Any:
+    """What a cookie value is; a compact ``session_data`` cache is decoded and compared by shape."""
     if raw == "":
         return "<empty>"
     value = unquote(raw)
+    if name.endswith(".session_data"):
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        except ValueError:
+            return "<other>"
+        return ["<compact>", value_kind(payload)]
     m = SIGNED.match(value)
     if m:
         inner = m.group("value")
@@ -71,7 +79,7 @@ def cookie_value_kind(raw: str) -> str:
     return "<other>"
 
 
-def parse_set_cookie(line: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+def parse_set_cookie(line: str) -> tuple[str, Any, tuple[tuple[str, str], ...]]:
     """``(name, value kind, attributes in order)``; attribute names lower-cased, flags map to ``""``."""
     pair, *attrs = (part.strip() for part in line.split(";"))
     name, _, value = pair.partition("=")
@@ -82,7 +90,7 @@ def parse_set_cookie(line: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
         if key == "expires":
             val = "<date>"
         parsed.append((key, val.strip()))
-    return name, cookie_value_kind(value), tuple(parsed)
+    return name, cookie_value_kind(value, name), tuple(parsed)
 
 
 def _session_lifetimes(body: Any, path: str = "$") -> list[tuple[str, int]]:
@@ -112,7 +120,7 @@ def _session_lifetimes(body: Any, path: str = "$") -> list[tuple[str, int]]:
 class Wire:
     status: int
     headers: tuple[tuple[str, str | None], ...]
-    cookies: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
+    cookies: tuple[tuple[str, Any, tuple[tuple[str, str], ...]], ...]
     body: Any
     lifetimes: tuple[tuple[str, int], ...] = field(default=())
 

@@ -54,9 +54,9 @@ def start_better_auth(
     tmp = tmp_path_factory.mktemp("better-auth")
     with contextlib.ExitStack() as stack:
 
-        def start(plugins: str = "") -> Server:
+        def start(plugins: str = "", cookie_cache: bool = False) -> Server:
             url = stack.enter_context(throwaway_database(postgres_admin_url, "tessera_ref"))
-            server = start_better_auth_server(tmp, reference_node, url, plugins=plugins)
+            server = start_better_auth_server(tmp, reference_node, url, plugins=plugins, cookie_cache=cookie_cache)
             stack.callback(server.stop)  # runs before the database is dropped
             return server
 

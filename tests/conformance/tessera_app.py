@@ -35,7 +35,13 @@ def make_plugins(names: list[str]) -> list[Any]:
     return plugins
 
 
-def create_app(port: int, database: str | None = None, hasher: str = "fast", plugins: Sequence[str] = ()) -> Tessera:
+def create_app(
+    port: int,
+    database: str | None = None,
+    hasher: str = "fast",
+    plugins: Sequence[str] = (),
+    cookie_cache: bool = False,
+) -> Tessera:
     password = ScryptHasher(n=1024, r=8) if hasher == "fast" else ScryptHasher()
     return Tessera(
         secret=SECRET,
@@ -43,6 +49,7 @@ def create_app(port: int, database: str | None = None, hasher: str = "fast", plu
         database=database or None,
         email_and_password={"enabled": True, "password": password},
         rate_limit={"enabled": False},
+        session={"cookie_cache": {"enabled": True, "max_age": 300}} if cookie_cache else None,
         plugins=make_plugins(list(plugins)),
         production=True,
     )
@@ -66,11 +73,12 @@ def main() -> None:
     parser.add_argument("--database", default=None)
     parser.add_argument("--hasher", choices=("fast", "default"), default="fast")
     parser.add_argument("--plugins", default="")
+    parser.add_argument("--cookie-cache", action="store_true", help="session.cookie_cache, max_age 300")
     args = parser.parse_args()
     plugins = [p for p in args.plugins.split(",") if p]
     if args.database:
         asyncio.run(migrate(create_app(args.port, args.database, args.hasher, plugins)))
-    app = create_app(args.port, args.database, args.hasher, plugins)
+    app = create_app(args.port, args.database, args.hasher, plugins, args.cookie_cache)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on")
 
 
