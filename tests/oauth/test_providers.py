@@ -52,6 +52,16 @@ async def test_authorization_urls_of_built_in_providers() -> None:
     gitlab = await _authorize_url("gitlab", issuer="https://git.example.org/")
     assert gitlab["_base"] == "https://git.example.org/oauth/authorize" and gitlab["scope"] == "read_user"
 
+    assert (await _authorize_url("linkedin"))["scope"] == "profile email openid"
+    twitch = await _authorize_url("twitch")
+    assert '"email_verified":null' in twitch["claims"] and "nonce" in twitch
+    assert (await _authorize_url("slack"))["_base"] == "https://slack.com/openid/connect/authorize"
+    assert (await _authorize_url("spotify"))["scope"] == "user-read-email"
+    reddit = await _authorize_url("reddit")
+    assert reddit["duration"] == "permanent"
+    reddit_provider = build_provider("reddit", {"client_id": "cid", "client_secret": "sec"}, HttpxClient())
+    assert reddit_provider is not None and reddit_provider.token_endpoint_auth == "client_secret_basic"
+
 
 def test_microsoft_multi_tenant_issuers_follow_the_tenant() -> None:
     common = build_provider("microsoft", {"client_id": "cid"}, HttpxClient())

@@ -8,7 +8,12 @@ from .discord import Discord
 from .github import GitHub
 from .gitlab import GitLab
 from .google import Google
+from .linkedin import LinkedIn
 from .microsoft import Microsoft
+from .reddit import Reddit
+from .slack import Slack
+from .spotify import Spotify
+from .twitch import Twitch
 
 BUILTIN_PROVIDERS: dict[str, type[OAuthProvider]] = {
     "apple": Apple,
@@ -16,7 +21,25 @@ BUILTIN_PROVIDERS: dict[str, type[OAuthProvider]] = {
     "github": GitHub,
     "gitlab": GitLab,
     "google": Google,
+    "linkedin": LinkedIn,
     "microsoft": Microsoft,
+    "reddit": Reddit,
+    "slack": Slack,
+    "spotify": Spotify,
+    "twitch": Twitch,
 }
 
-__all__ = ["BUILTIN_PROVIDERS", "Apple", "Discord", "GitHub", "GitLab", "Google", "Microsoft"]
+__all__ = [
+    "BUILTIN_PROVIDERS",
+    "Apple",
+    "Discord",
+    "GitHub",
+    "GitLab",
+    "Google",
+    "LinkedIn",
+    "Microsoft",
+    "Reddit",
+    "Slack",
+    "Spotify",
+    "Twitch",
+]
