@@ -162,3 +162,77 @@ async def test_provider_errors_reach_the_error_callback(provider: Provider) -> N
     q = query_of(location(r))
     assert q["from"] == "idp" and q["error"] == "access_denied" and "denied" in q["error_description"]
     assert await auth.adapter.count("session") == 0
+
+
+async def test_the_whole_flow_through_asgi_with_a_cookie_jar(provider: Provider) -> None:
+    """The same round trip as a real browser makes it: HTTP in and out of the ASGI app, cookies in a jar."""
+    import httpx
+
+    provider.set_user("asgi-sub", email="asgi@example.com", email_verified=True)
+    auth = make_oauth_auth(provider)
+    transport = httpx.ASGITransport(app=auth)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE, headers={"origin": BASE}) as browser:
+        r = await browser.post("/api/auth/sign-in/social", json={"provider": "idp", "callbackURL": "/app"})
+        assert r.status_code == 200 and "better-auth.state" in browser.cookies
+        back = provider.consent(r.json()["url"], "asgi-sub")
+        done = await browser.get(back)
+        assert done.status_code == 302 and done.headers["location"] == "/app"
+        assert "better-auth.session_token" in browser.cookies and "better-auth.state" not in browser.cookies
+        session = (await browser.get("/api/auth/get-session")).json()
+        assert session["user"]["email"] == "asgi@example.com"
+
+
+async def test_custom_profile_mapping_and_override_on_sign_in(provider: Provider) -> None:
+    from tessera import Field
+
+    provider.set_user("m-sub", email="m@example.com", email_verified=True, name="Real Name", nickname="mo",
+                      locale="fr-FR")
+
+    async def mapping(profile: dict[str, object]) -> dict[str, object]:
+        return {"name": str(profile["nickname"]).upper(), "locale": profile.get("locale"), "id": "ignored"}
+
+    config = {"discovery_url": provider.discovery_url, "client_id": "tessera-app", "client_secret": "s3cret",
+              "map_profile_to_user": mapping, "override_user_info_on_sign_in": True}
+    auth = make_oauth_auth(
+        provider, social_providers={"idp": config},
+        user={"additional_fields": [Field("locale", required=False)]},
+    )
+    browser = Client(auth)
+    await social_sign_in(browser, provider, "m-sub")
+    user = (await browser.get("/get-session")).json_body()["user"]
+    assert user["name"] == "MO" and user["locale"] == "fr-FR"
+    assert (await auth.adapter.find_many("account"))[0]["accountId"] == "m-sub"  # the subject, not "ignored"
+    # the provider's profile changes; with override_user_info_on_sign_in the next sign-in copies it
+    provider.set_user("m-sub", email="m@example.com", email_verified=True, nickname="maud", locale="de-DE")
+    browser = Client(auth)
+    await social_sign_in(browser, provider, "m-sub")
+    user = (await browser.get("/get-session")).json_body()["user"]
+    assert user["name"] == "MAUD" and user["locale"] == "de-DE" and await auth.adapter.count("user") == 1
+
+
+async def test_plain_oauth2_provider_uses_userinfo(provider: Provider) -> None:
+    """Explicit endpoints and no key set: an OAuth 2.0 provider whose profile comes from userinfo."""
+    provider.set_user("p-sub", email="p@example.com", email_verified=True, name="Plain")
+    config = {
+        "client_id": "tessera-app", "client_secret": "s3cret", "token_endpoint_auth": "client_secret_basic",
+        "authorization_endpoint": f"{provider.issuer}/oauth2/authorize",
+        "token_endpoint": f"{provider.issuer}/oauth2/token", "userinfo_endpoint": f"{provider.issuer}/userinfo",
+    }
+    auth = make_oauth_auth(provider, social_providers={"plain": config})
+    browser = Client(auth)
+    url = await start(browser, "plain")
+    assert "nonce" not in query_of(url)
+    r = await follow_to_tessera(browser, provider.consent(url, "p-sub"))
+    assert r.status == 302 and location(r) == BASE
+    [account] = await auth.adapter.find_many("account")
+    assert (account["providerId"], account["accountId"]) == ("plain", "p-sub")
+
+
+async def test_no_email_from_the_provider(provider: Provider) -> None:
+    provider.set_user("ne-sub", email="ne@example.com", email_verified=True)
+    config = {"discovery_url": provider.discovery_url, "client_id": "tessera-app", "client_secret": "s3cret",
+              "disable_default_scope": True, "scope": ["openid", "profile"]}
+    auth = make_oauth_auth(provider, social_providers={"idp": config})
+    r = await social_sign_in(Client(auth), provider, "ne-sub", errorCallbackURL="/failed")
+    assert location(r) == "/failed?error=email_not_found"
+    assert await auth.adapter.count("user") == 0

@@ -17,6 +17,7 @@ must not belong to anyone else (GHSA-g38m-r43w-p2q7).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from ..context import AuthContext, RequestContext
@@ -120,7 +121,9 @@ async def sign_in_with_identity(
             update["emailVerified"] = info.email_verified
         elif info.email_verified:
             update["emailVerified"] = True
-        user = await store.update_user(user["id"], {k: v for k, v in update.items() if v is not None}) or user
+        # if the provider's new address belongs to another user here, keep ours
+        with contextlib.suppress(UniqueViolation):
+            user = await store.update_user(user["id"], {k: v for k, v in update.items() if v is not None}) or user
 
     if provider.options.require_email_verification and not user["emailVerified"]:
         raise OAuthFlowError("email_not_verified")
