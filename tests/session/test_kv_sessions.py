@@ -64,6 +64,13 @@ class Counting:
         self._count("get_session")
         return await self.inner.get_session(token, marker_prefix)
 
+    async def publish(self, channel: str, message: str) -> None:
+        self._count("publish")
+        await self.inner.publish(channel, message)
+
+    async def subscribe(self, channel: str) -> Any:
+        return await self.inner.subscribe(channel)
+
     async def ttl(self, key: str) -> float:
         if isinstance(self.inner, MemoryStorage):
             return self.inner.ttl(key) or -1

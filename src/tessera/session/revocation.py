@@ -243,18 +243,17 @@ class Revocations:
         self.ensure_started()
         if self._task is None:
             return
-        if self._live_event is None:
-            self._live_event = asyncio.Event()
         if not self.live:
+            self._live_event = event = asyncio.Event()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._live_event.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await event.wait()
 
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait([task], timeout=2)
         if self._pending:
             await asyncio.wait(list(self._pending), timeout=2)
         self._live = False

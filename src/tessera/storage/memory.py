@@ -138,7 +138,9 @@ class _MemorySubscription:
 
     async def receive(self, timeout: float) -> Event | None:
         try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation racing a result
+            async with asyncio.timeout(timeout):
+                return await self.queue.get()
         except TimeoutError:
             return None
 
