@@ -80,13 +80,13 @@ def ms(dt: datetime) -> int:
 
 
 def test_better_auth_cookie_verifies_over_the_bytes_received() -> None:
-    decoded = CompactStrategy(Signer(BA_SECRET)).decode(BA_SESSION_DATA)
+    decoded = CompactStrategy(Signer(BA_SECRET), BA_SECRET).decode(BA_SESSION_DATA)
     assert decoded is not None
     assert decoded.expires_ms == 1795447267589
     assert decoded.claims["session"]["token"] == "PObUrWRbyQ7LCkUG2RSaNOtmEhuB6bnI"
     assert decoded.claims["user"]["email"] == "alice@example.com"
     assert decoded.claims["updatedAt"] == 1795446967589 and decoded.claims["version"] == "1"
-    assert CompactStrategy(Signer(SECRET)).decode(BA_SESSION_DATA) is None  # another secret
+    assert CompactStrategy(Signer(SECRET), SECRET).decode(BA_SESSION_DATA) is None  # another secret
 
 
 async def test_better_auth_cache_cookie_is_served_without_any_store_access() -> None:

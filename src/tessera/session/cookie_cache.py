@@ -20,6 +20,8 @@ live (``session.revocation``), otherwise the store is asked first. A revoked or 
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
 import hmac
 import inspect
 import logging
@@ -50,8 +52,13 @@ logger = logging.getLogger("tessera")
 #: the largest ``Set-Cookie`` (name, value and attributes) written before the value is split into chunks
 MAX_COOKIE_SIZE = 4050
 MAX_CHUNKS = 100
+#: verified cookie values remembered (per ``Tessera``): one entry per active browser, ~3 KB each
+MEMO_SIZE = 2048
 JWE_SALT = "better-auth-session"
 _JWT_CLAIMS = frozenset({"iat", "exp", "jti"})
+
+
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 def _b64(data: bytes) -> bytes:
@@ -64,7 +71,21 @@ class Decoded:
     claims: dict[str, Any]
     expires_ms: int
     #: the payload JSON exactly as received, when it can be re-signed as is
-    payload: bytes | None
+    payload: bytes | memoryview | None
+
+
+@dataclass(slots=True)
+class _Verified:
+    """A cookie value that authenticated, with what every request needs from it precomputed."""
+
+    decoded: Decoded
+    session: dict[str, Any]
+    user: dict[str, Any]
+    token: str
+    user_id: str
+    session_expires_ms: int
+    #: when its data was read from the store (``updatedAt``, ms)
+    read_at: int
 
 
 class Strategy(Protocol):
@@ -78,8 +99,9 @@ class CompactStrategy:
     _SIGNATURE = b',"signature":"'
     _EXPIRES = b',"expiresAt":'
 
-    def __init__(self, signer: Signer) -> None:
+    def __init__(self, signer: Signer, secret: str) -> None:
         self._signer = signer
+        self._hmac = hmac.new(secret.encode(), digestmod=hashlib.sha256)  # key schedule done once; .copy() per use
 
     def encode(self, payload: bytes, now_ms: int, ttl: int) -> str:
         expires = str(now_ms + ttl * 1000).encode()
@@ -89,29 +111,31 @@ class CompactStrategy:
 
     def decode(self, value: str) -> Decoded | None:
         try:
-            raw = b64url_decode(value)
-        except ValueError:
+            raw = binascii.a2b_base64(value.encode("ascii").translate(_FROM_URLSAFE) + b"==")
+        except (ValueError, binascii.Error):
             return None
-        # JSON.stringify({session, expiresAt, signature}) — recover P and the signed bytes without parsing
+        # JSON.stringify({session, expiresAt, signature}): find P and the signed bytes without parsing
         cut = raw.rfind(self._SIGNATURE)
         if cut < 0 or not raw.startswith(self._PREFIX) or not raw.endswith(b'"}'):
             return None
-        signature = raw[cut + len(self._SIGNATURE) : -2]
-        body = raw[len(self._PREFIX) : cut]
-        mark = body.rfind(self._EXPIRES)
-        if mark < 0:
+        start = len(self._PREFIX)
+        mark = raw.rfind(self._EXPIRES, start, cut)
+        expires = raw[mark + len(self._EXPIRES) : cut]
+        if mark < 0 or not expires.isdigit() or raw[mark - 1] != 0x7D:  # P ends with "}"
             return None
-        payload, expires = body[:mark], body[mark + len(self._EXPIRES) :]
-        if not expires.isdigit() or not payload.endswith(b"}"):
-            return None
-        expected = _b64(self._signer.mac(payload[:-1] + self._EXPIRES + expires + b"}"))
-        if not hmac.compare_digest(expected, signature):
+        view = memoryview(raw)
+        mac = self._hmac.copy()
+        mac.update(view[start : mark - 1])
+        mac.update(self._EXPIRES)
+        mac.update(expires)
+        mac.update(b"}")
+        if not hmac.compare_digest(_b64(mac.digest()), raw[cut + len(self._SIGNATURE) : -2]):
             return None
         try:
-            claims = _json.loads(payload)
+            claims = _json.loads(view[start:mark])
         except _json.JSONDecodeError:
             return None
-        return Decoded(claims, int(expires), payload) if isinstance(claims, dict) else None
+        return Decoded(claims, int(expires), view[start:mark]) if isinstance(claims, dict) else None
 
 
 _CLAIMS_TAIL = re.compile(rb',"iat":\d+,"exp":\d+(?:,"jti":"[0-9a-f-]*")?}$')
@@ -182,7 +206,7 @@ class JWEStrategy:
 
 def make_strategy(name: str, secret: str, signer: Signer) -> Strategy:
     if name == "compact":
-        return CompactStrategy(signer)
+        return CompactStrategy(signer, secret)
     if name == "jwt":
         return JWTStrategy(signer)
     if name == "jwe":
@@ -215,6 +239,7 @@ class CookieCache:
         self.max_age = config.max_age
         self.refresh_before_ms = refresh_before * 1000
         self._version = config.version
+        self._memo: dict[str, _Verified] = {}
         self._cookies = cookies
         self._codec = codec
         self.revocations = revocations
@@ -234,16 +259,47 @@ class CookieCache:
         raw = self._raw(request)
         if raw is None:
             return None
+        entry = self._verified(raw)
+        if entry is None or entry.token != token:
+            return None
+        now_ms = to_ms(ctx.auth.now())
+        expires_ms = entry.decoded.expires_ms
+        if expires_ms <= now_ms or entry.session_expires_ms <= now_ms:
+            return None
+        if self.revocations.bypass(token, entry.user_id, entry.read_at):
+            return None
+        if (
+            self._slides
+            and entry.session_expires_ms - now_ms <= self._slide_ms
+            and ctx.query.get("disableRefresh") is not True
+            and not self._cookies.read_dont_remember(request)
+        ):
+            return None  # the session is due to slide: that is the store's job (once per update_age)
+        if expires_ms - now_ms <= self.refresh_before_ms:
+            if not self.revocations.live:
+                return None  # re-validate with the store, which re-issues the cache
+            claims = entry.decoded.claims
+            payload = entry.decoded.payload
+            fresh = bytes(payload) if payload is not None else _json.dumps(
+                {k: v for k, v in claims.items() if k not in _JWT_CLAIMS}
+            )
+            value = self.strategy.encode(fresh, now_ms, self.max_age)
+            self._set(ctx, value, self._cookies.read_dont_remember(request))
+        # copies: the verified entry is shared by every request presenting the same cookie
+        return SessionData(dict(entry.session), dict(entry.user))
+
+    def _verified(self, raw: str) -> _Verified | None:
+        """Decode, authenticate and shape-check a cookie value; remembered per value (a browser sends the same
+        one until it changes), so repeated hits skip base64, the MAC and JSON parsing."""
+        entry = self._memo.get(raw)
+        if entry is not None:
+            return entry
         decoded = self.strategy.decode(raw)
         if decoded is None:
             return None
-        now = ctx.auth.now()
-        now_ms = to_ms(now)
-        if decoded.expires_ms <= now_ms:
-            return None
         claims = decoded.claims
         session, user = claims.get("session"), claims.get("user")
-        if not isinstance(session, dict) or not isinstance(user, dict) or session.get("token") != token:
+        if not isinstance(session, dict) or not isinstance(user, dict) or not isinstance(session.get("token"), str):
             return None
         if claims.get("version", "1") != self._expected_version(session, user):
             return None
@@ -253,26 +309,18 @@ class CookieCache:
         except (ValueError, TypeError):
             return None
         expires_at = session.get("expiresAt")
-        if not isinstance(expires_at, datetime) or expires_at <= now:
+        if not isinstance(expires_at, datetime):
             return None
         read_at = claims.get("updatedAt")
-        if not isinstance(read_at, int):
-            read_at = 0
-        if self.revocations.bypass(token, str(session.get("userId")), read_at):
-            return None
-        if (
-            self._slides
-            and to_ms(expires_at) - now_ms <= self._slide_ms
-            and ctx.query.get("disableRefresh") is not True
-            and not self._cookies.read_dont_remember(request)
-        ):
-            return None  # the session is due to slide: that is the store's job (once per update_age)
-        if decoded.expires_ms - now_ms <= self.refresh_before_ms:
-            if not self.revocations.live:
-                return None  # re-validate with the store, which re-issues the cache
-            payload = decoded.payload or _json.dumps({k: v for k, v in claims.items() if k not in _JWT_CLAIMS})
-            self._set(ctx, self.strategy.encode(payload, now_ms, self.max_age), self._cookies.read_dont_remember(request))
-        return SessionData(session, user)
+        entry = _Verified(
+            decoded, session, user, session["token"], str(session.get("userId")), to_ms(expires_at),
+            read_at if isinstance(read_at, int) else 0,
+        )
+        memo = self._memo
+        if len(memo) >= MEMO_SIZE:
+            del memo[next(iter(memo))]
+        memo[raw] = entry
+        return entry
 
     def _raw(self, request: Request) -> str | None:
         cookies = request.cookies

@@ -1,7 +1,7 @@
 """In-process secondary storage: the testing seam, and the zero-setup store for a single process.
 
 Every operation is atomic because none of them awaits while touching the table. Expired keys are dropped when
-read and swept in small batches as writes happen, so memory stays proportional to the live keys without a
+read and swept, earliest first, as writes happen, so memory stays proportional to the live keys without a
 background task. Its pub/sub reaches every subscriber in this process (two ``Tessera`` objects sharing one
 ``MemoryStorage`` behave like two instances sharing one Redis).
 """
@@ -9,14 +9,12 @@ background task. Its pub/sub reaches every subscriber in this process (two ``Tes
 from __future__ import annotations
 
 import asyncio
-import itertools
+import heapq
 import time
 from collections.abc import Callable, Sequence
 
 from .. import _json
 from .base import Event
-
-_SWEEP_BATCH = 64
 
 
 class MemoryStorage:
@@ -25,7 +23,7 @@ class MemoryStorage:
         #: key -> (value, expires at on ``clock`` or None)
         self._data: dict[str, tuple[str, float | None]] = {}
         self._channels: dict[str, set[_MemorySubscription]] = {}
-        self._sweep_cursor: list[str] = []
+        self._expiries: list[tuple[float, str]] = []
 
     # -- SecondaryStorage --------------------------------------------------------------------------------
 
@@ -43,18 +41,20 @@ class MemoryStorage:
         if ttl is not None and ttl <= 0:
             self._data.pop(key, None)
             return
-        self._data[key] = (value, None if ttl is None else self._clock() + ttl)
-        self._sweep_some()
-
-    def _sweep_some(self) -> None:
-        """Look at a few keys per write, cycling through the table, and drop the expired ones."""
-        if not self._sweep_cursor:
-            self._sweep_cursor = list(itertools.islice(self._data, 4096))
         now = self._clock()
-        for _ in range(min(_SWEEP_BATCH, len(self._sweep_cursor))):
-            key = self._sweep_cursor.pop()
+        expires = None if ttl is None else now + ttl
+        self._data[key] = (value, expires)
+        if expires is not None:
+            heapq.heappush(self._expiries, (expires, key))
+        self._sweep(now)
+
+    def _sweep(self, now: float) -> None:
+        """Drop keys whose time has come, earliest first (a heap: O(log n) per expiring write, no scans)."""
+        expiries = self._expiries
+        while expiries and expiries[0][0] <= now:
+            expires, key = heapq.heappop(expiries)
             item = self._data.get(key)
-            if item is not None and item[1] is not None and item[1] <= now:
+            if item is not None and item[1] == expires:
                 del self._data[key]
 
     async def get(self, key: str) -> str | None:
