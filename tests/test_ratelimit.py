@@ -149,6 +149,23 @@ async def test_secondary_storage_limit_is_atomic_across_instances(shared_storage
     assert await storage.get(key) == "20"  # Better Auth's key, counted by increment
 
 
+async def test_default_rule_traffic_stays_in_process_unless_asked() -> None:
+    from tests.session.test_kv_sessions import Counting
+
+    storage = Counting(MemoryStorage())
+    auth = limited(secondary_storage=storage)
+    client = Client(auth)
+    await client.sign_up(headers=[(XFF, "192.0.2.70")])
+    storage.calls.clear()
+    await client.get("/ok", headers=[(XFF, "192.0.2.70")])
+    assert storage.calls["increment"] == 0  # a session read or health check costs no round trip
+    await client.sign_in(headers=[(XFF, "192.0.2.70")])
+    assert storage.calls["increment"] == 1  # sign-in's strict rule is shared by every instance
+    shared = limited(secondary_storage=storage, rate_limit={"local_default_rule": False})
+    await Client(shared).get("/ok", headers=[(XFF, "192.0.2.71")])
+    assert storage.calls["increment"] == 2
+
+
 async def test_database_store_is_atomic_under_concurrency(adapter_factory: AdapterFactory) -> None:
     adapter = await adapter_factory(Schema.merge(core_tables(rate_limit_in_database=True)))
     ids = iter(range(10_000))

@@ -396,7 +396,7 @@ class Tessera:
         if self.rate_limiter is not None:
             limited = await self.rate_limiter(request, sub)
             if limited is not None:
-                return limited  # type: ignore[no-any-return]
+                return limited
         for hook in self._on_request:
             outcome = await hook(request, self.context)
             if isinstance(outcome, Response):

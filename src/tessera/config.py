@@ -159,6 +159,10 @@ class RateLimitConfig:
     custom_rules: Mapping[str, RateLimitRule | Mapping[str, int] | Literal[False]] = field(default_factory=dict)
     storage: Literal["memory", "database", "secondary-storage"] | None = None
     model_name: str = "rateLimit"
+    #: count requests governed only by the default rule in this process, even with a shared ``storage``, so a
+    #: session read costs no round trip (the flood guard is then per instance); special, plugin and custom
+    #: rules always use ``storage``
+    local_default_rule: bool = True
 
 
 @dataclass(frozen=True)

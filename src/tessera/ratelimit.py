@@ -10,6 +10,9 @@ wildcard; ``False`` exempts a path; a function of the request may decide). Over 
 Storages: ``memory`` (per process, O(1) per request: buckets expire in insertion order, no scans),
 ``secondary-storage`` (one atomic ``increment`` — INCR with the TTL set on creation) and ``database`` (one
 atomic guarded ``increment_one``; a new window is claimed with a conditional update, never read-then-write).
+With a shared storage, requests that only the default rule governs (``/get-session``, …) are still counted in
+memory unless ``local_default_rule=False``: the generous flood guard becomes per instance, and a session read
+served from the cookie cache keeps costing no I/O. Special, plugin and custom rules are always shared.
 
 What differs from Better Auth, on purpose: the client IP comes from ``ClientIP`` (a spoofed
 ``X-Forwarded-For`` does not pick the bucket, see ``security/ip.py``); a parametrised route shares one bucket
@@ -193,6 +196,11 @@ class RateLimiter:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
+        #: where requests under the default rule only are counted, when not in ``store`` (see config)
+        self.local: MemoryRateLimitStore | None = (
+            MemoryRateLimitStore() if config.local_default_rule and not isinstance(store, MemoryRateLimitStore)
+            else None
+        )
         self.client_ip = client_ip
         self.router = router
         self.clock = clock
@@ -265,7 +273,8 @@ class RateLimiter:
             if config.disable_ip_tracking:
                 return None
             ip = "no-trusted-ip"
-        retry = await self.store.consume(f"{ip}|{bucket}", rule, self.clock())
+        store = self.local if rule is self.default and self.local is not None else self.store
+        retry = await store.consume(f"{ip}|{bucket}", rule, self.clock())
         if retry is None:
             return None
         return Response(
@@ -275,6 +284,8 @@ class RateLimiter:
         )
 
     async def sweep(self) -> None:
+        if self.local is not None:
+            self.local.sweep(self.clock())
         sweep = getattr(self.store, "sweep", None)
         if isinstance(self.store, MemoryRateLimitStore):
             self.store.sweep(self.clock())

@@ -319,6 +319,19 @@ async def test_a_cache_does_not_hold_back_the_sliding_expiry() -> None:
     assert (await client.get("/get-session")).json_body()["session"]["expiresAt"] > first
 
 
+async def test_disable_refresh_lets_the_cache_answer_even_when_a_slide_is_due() -> None:
+    clock = Clock()
+    auth = cached(options={"clock": clock}, update_age=60)
+    client = Client(auth)
+    await client.sign_up()
+    clock.now += timedelta(seconds=61)  # the session is due to slide; the cache is still fresh
+    before = len(auth.adapter.operations)
+    assert (await client.get("/get-session", query="disableRefresh=true")).json_body() is not None
+    assert auth.adapter.operations[before:] == []
+    await client.get("/get-session")
+    assert auth.adapter.operations[before:] == ["find_one session", "update session"]
+
+
 async def test_dont_remember_caches_are_browser_session_cookies() -> None:
     auth = cached()
     await Client(auth).sign_up()
