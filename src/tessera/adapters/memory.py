@@ -117,7 +117,8 @@ class MemoryAdapter(Adapter):
         base = self.schema[model]
         for f in base.fields:
             if f.references and f.references.model == join.model:
-                target = self._table(join.model).get(row.get(f.name))
+                key = row.get(f.name)
+                target = self._table(join.model).get(key) if isinstance(key, str) else None
                 return copy.copy(target) if target and matches(target, join.where) else None
         related = self.schema[join.model]
         for f in related.fields:

@@ -65,7 +65,7 @@ class SessionCookies:
 
     def read_dont_remember(self, request: Request) -> bool:
         raw = request.cookies.get(self.dont_remember)
-        return bool(raw) and self.signer.unsign(raw) == "true"
+        return raw is not None and self.signer.unsign(raw) == "true"
 
     def set_session(self, response: Response, token: str, *, dont_remember: bool) -> None:
         max_age = None if dont_remember else self.session_config.expires_in

@@ -28,7 +28,7 @@ async def resolve_session(
 
     cache = auth.plugin_state.get("cookie_cache")
     if cache is not None and not disable_cookie_cache:
-        cached = cache.read(ctx, token)
+        cached: SessionData | None = cache.read(ctx, token)
         if cached is not None:
             ctx.session_memo = cached
             return cached
