@@ -2,7 +2,11 @@
 
 ``redis_storage(prefix="")`` makes a ``RedisStorage`` on 127.0.0.1:6379 (``TESSERA_TEST_REDIS`` overrides) under a
 key prefix unique to this test run; every key under it is deleted at the end of the session. Tests using it are
-skipped, with the reason, when Redis is not reachable.
+skipped, with the reason, when Redis is not reachable. ``redis_cluster_storage`` is the same on the Redis Cluster
+that ``tests._redis_cluster`` boots.
+
+Tests that take a shared storage parametrize over ``STORAGE_BACKENDS`` and call ``storage_for(request)``, so one
+test runs against memory, a single Redis and a Redis Cluster.
 """
 
 from __future__ import annotations
@@ -14,38 +18,74 @@ from typing import Any
 
 import pytest
 
+from tessera.storage import MemoryStorage
+
 REDIS_URL = os.environ.get("TESSERA_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RUN_PREFIX = f"tessera-test:{secrets.token_hex(4)}:"
+STORAGE_BACKENDS = ["memory", "redis", "redis-cluster"]
+REDIS_TOPOLOGIES = ["redis", "redis-cluster"]
 
 
-@pytest.fixture(scope="session")
-async def redis_run() -> AsyncIterator[list[Any]]:
+def storage_for(request: pytest.FixtureRequest, backend: str | None = None) -> Any:
+    """A fresh, empty storage of the backend named by ``request.param`` (one of ``STORAGE_BACKENDS``)."""
+    backend = backend or request.param
+    if backend == "memory":
+        return MemoryStorage()
+    fixture = {"redis": "redis_storage", "redis-cluster": "redis_cluster_storage"}[backend]
+    make: Callable[..., Any] = request.getfixturevalue(fixture)
+    return make()
+
+
+async def _open(url: str, skip_reason: str) -> AsyncIterator[list[Any]]:
     try:
         from tessera.storage.redis import RedisStorage
     except ImportError as exc:
         pytest.skip(f"redis-py is not installed: {exc}")
-    probe = RedisStorage(REDIS_URL, key_prefix=RUN_PREFIX, socket_connect_timeout=2)
+    probe = RedisStorage(url, key_prefix=RUN_PREFIX, socket_connect_timeout=2)
     try:
         await probe.client.ping()
     except Exception as exc:
         await probe.close()
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable: {exc!r}")
+        pytest.skip(f"{skip_reason} ({url}): {exc!r}")
     made: list[Any] = [probe]
     yield made
-    async for key in probe.client.scan_iter(match=RUN_PREFIX + "*", count=500):
-        await probe.client.delete(key)
+    if not probe.cluster:  # a cluster booted for the tests is thrown away whole
+        async for key in probe.client.scan_iter(match=RUN_PREFIX + "*", count=500):
+            await probe.client.delete(key)
     for storage in made:
         await storage.close()
+
+
+def _factory(url: str, made: list[Any]) -> Callable[..., Any]:
+    from tessera.storage.redis import RedisStorage
+
+    def make(prefix: str | None = None) -> Any:
+        storage = RedisStorage(url, key_prefix=RUN_PREFIX + (prefix or secrets.token_hex(4)) + ":")
+        made.append(storage)
+        return storage
+
+    return make
+
+
+@pytest.fixture(scope="session")
+async def redis_run() -> AsyncIterator[list[Any]]:
+    async for made in _open(REDIS_URL, "Redis is not reachable"):
+        yield made
+
+
+@pytest.fixture(scope="session")
+async def redis_cluster_run(redis_cluster: Any) -> AsyncIterator[list[Any]]:
+    async for made in _open(redis_cluster.url, "REDIS CLUSTER NOT REACHABLE"):
+        yield made
 
 
 @pytest.fixture
 def redis_storage(redis_run: list[Any]) -> Callable[..., Any]:
     """A factory: ``redis_storage()`` is a storage on a fresh prefix; ``redis_storage(prefix)`` shares one."""
-    from tessera.storage.redis import RedisStorage
+    return _factory(REDIS_URL, redis_run)
 
-    def make(prefix: str | None = None) -> Any:
-        storage = RedisStorage(REDIS_URL, key_prefix=RUN_PREFIX + (prefix or secrets.token_hex(4)) + ":")
-        redis_run.append(storage)
-        return storage
 
-    return make
+@pytest.fixture
+def redis_cluster_storage(redis_cluster: Any, redis_cluster_run: list[Any]) -> Callable[..., Any]:
+    """``redis_storage`` on the test Redis Cluster."""
+    return _factory(redis_cluster.url, redis_cluster_run)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from tessera.plugins.base import Plugin, RateLimitRule
 from tessera.ratelimit import DatabaseRateLimitStore, MemoryRateLimitStore, Rule
 from tessera.storage import MemoryStorage
 from tests._helpers import Client, make_auth
+from tests._redis import STORAGE_BACKENDS, storage_for
 from tests._services import AdapterFactory
 
 XFF = "x-forwarded-for"
@@ -131,12 +131,9 @@ async def test_memory_store_expires_windows_without_scanning() -> None:
     assert len(store) == 1  # expired windows dropped from the front
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=STORAGE_BACKENDS)
 def shared_storage(request: pytest.FixtureRequest) -> Any:
-    if request.param == "memory":
-        return MemoryStorage()
-    make: Callable[..., Any] = request.getfixturevalue("redis_storage")
-    return make()
+    return storage_for(request)
 
 
 async def test_secondary_storage_limit_is_atomic_across_instances(shared_storage: Any) -> None:

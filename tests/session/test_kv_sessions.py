@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +18,7 @@ import pytest
 
 from tessera.storage import MemoryStorage
 from tests._helpers import SECRET, Client, make_auth
+from tests._redis import STORAGE_BACKENDS, storage_for
 
 TOKEN = "better-auth.session_token"
 
@@ -77,12 +78,9 @@ class Counting:
         return float(await self.inner.client.ttl(self.inner.prefix + key))
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=STORAGE_BACKENDS)
 def storage(request: pytest.FixtureRequest) -> Counting:
-    if request.param == "memory":
-        return Counting(MemoryStorage())
-    make: Callable[..., Any] = request.getfixturevalue("redis_storage")
-    return Counting(make())
+    return Counting(storage_for(request))
 
 
 def token_of(client: Client) -> str:

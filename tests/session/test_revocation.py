@@ -10,7 +10,7 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from tessera.adapters.memory import MemoryAdapter
 from tessera.session.revocation import Revocations
 from tessera.storage import MemoryStorage
 from tests._helpers import Client, make_auth
+from tests._redis import STORAGE_BACKENDS, storage_for
 from tests.session.test_kv_sessions import Counting
 
 DATA = "better-auth.session_data"
@@ -33,12 +34,9 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=STORAGE_BACKENDS)
 def shared(request: pytest.FixtureRequest) -> Counting:
-    if request.param == "memory":
-        return Counting(MemoryStorage())
-    make: Callable[..., Any] = request.getfixturevalue("redis_storage")
-    return Counting(make())
+    return Counting(storage_for(request))
 
 
 @pytest.fixture

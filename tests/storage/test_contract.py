@@ -1,22 +1,18 @@
-"""The secondary-storage contract, run against MemoryStorage and a real Redis."""
+"""The secondary-storage contract, run against MemoryStorage, a single Redis and a Redis Cluster."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tessera.storage import MemoryStorage
 from tessera.testing.storage_contract import CHECKS, ContractCheck
+from tests._redis import STORAGE_BACKENDS, storage_for
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=STORAGE_BACKENDS)
 def storage(request: pytest.FixtureRequest) -> Any:
-    if request.param == "memory":
-        return MemoryStorage()
-    make: Callable[..., Any] = request.getfixturevalue("redis_storage")
-    return make()
+    return storage_for(request)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=str)

@@ -1,21 +1,36 @@
 """Redis (and Valkey, and Redis Cluster) secondary storage on redis-py's asyncio client.
 
 Keys carry a prefix (default ``better-auth:``, the one ``@better-auth/redis-storage`` uses) so a Node deployment
-and tessera can share one database. Every compound operation is a single Lua script, hence atomic: ``increment``
-sets the TTL in the same step as creating the key, ``compare_and_set`` is the primitive under lost-update-free
-list maintenance, and ``get_session`` fetches a session and its user's revocation marker in one round trip.
+and tessera can share one database. Every compound operation is a single Lua script over a single key, hence
+atomic on a standalone server and on a cluster alike: ``increment`` sets the TTL in the same step as creating the
+key, and ``compare_and_set`` is the primitive under lost-update-free list maintenance.
 
-URLs: ``redis://``, ``rediss://``, ``unix://``, ``valkey://`` and ``valkeys://``; ``redis+cluster://`` (or
-``valkey+cluster://``, or ``cluster=True``) for Redis Cluster. In a cluster a session read is two round trips,
-because a script may only touch keys of one slot and a session and its marker live in different slots.
+URLs: ``redis://``, ``rediss://``, ``unix://``, ``valkey://`` and ``valkeys://``. For a Redis (or Valkey) Cluster,
+``redis+cluster://host:port,host:port/`` (also ``rediss+cluster``, ``valkey+cluster``, ``valkeys+cluster``; every
+listed node is a seed, the rest is discovered), or ``cluster=True`` with a plain URL, or ``client=`` an existing
+``redis.asyncio.RedisCluster``. What changes on a cluster:
+
+* ``get_session`` cannot be one script: a session (``<token>``) and its user's marker
+  (``revoked-sessions-before-<userId>``) hash to different slots, and neither name may change (Better Auth's
+  layout). The storage remembers which user each token belongs to (a token's user never changes), so it reads
+  both keys at once, in parallel, on the nodes that hold them: one round trip. Only the first read of a token
+  in a process is two (value, then marker);
+* ``get_many`` is a multi-get per slot (redis-py's ``mget_nonatomic``), sent to the nodes in parallel;
+* pub/sub uses plain ``PUBLISH``/``SUBSCRIBE``, which a cluster broadcasts to every node: a subscription is one
+  connection to any node (replicas too), unaffected by resharding. Sharded pub/sub (``SPUBLISH``, Redis 7.0+ and
+  Valkey 7.2+) would save the cluster bus that broadcast, but the revocation feed is a single low-volume channel
+  (so one shard would carry it all anyway) and sharded subscriptions must be moved by the client whenever the
+  channel's slot migrates.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 try:
     import redis.asyncio as aioredis
@@ -70,6 +85,31 @@ return {v, false}
 """
 
 _SCHEMES = {"valkey": "redis", "valkeys": "rediss"}
+#: how many token -> user id pairs a cluster storage remembers for one-round-trip session reads
+_OWNER_HINTS = 10_000
+
+
+def _cluster_client(url: str, options: dict[str, Any]) -> Any:
+    """``RedisCluster`` for ``redis://[auth@]host:port,host:port/?options``: the first node through the URL (so
+    credentials and options parse as usual), every other as a further startup node."""
+    parts = urlsplit(url)
+    auth, _, hosts = parts.netloc.rpartition("@")
+    first, *others = [h.strip() for h in hosts.split(",") if h.strip()]
+    nodes = []
+    for host in others:
+        name, _, port = host.rpartition(":")
+        nodes.append(aioredis.cluster.ClusterNode(name.strip("[]"), int(port or 6379)))
+    netloc = f"{auth}@{first}" if auth else first
+    return aioredis.RedisCluster.from_url(parts._replace(netloc=netloc).geturl(), startup_nodes=nodes or None, **options)
+
+
+def _owner(raw: str) -> str | None:
+    """``session.userId`` of a session value (``None`` when it has none)."""
+    try:
+        user_id = _json.loads(raw)["session"]["userId"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return user_id if isinstance(user_id, str) else None
 
 
 def _text(value: Any) -> str | None:
@@ -100,10 +140,7 @@ class RedisStorage:
                 cluster = True
             url = f"{_SCHEMES.get(base_scheme, base_scheme)}{sep}{rest}"
             client_options.setdefault("decode_responses", True)
-            if cluster:
-                client = aioredis.RedisCluster.from_url(url, **client_options)
-            else:
-                client = aioredis.Redis.from_url(url, **client_options)
+            client = _cluster_client(url, client_options) if cluster else aioredis.Redis.from_url(url, **client_options)
         self.client = client
         self.cluster = bool(cluster) or isinstance(client, aioredis.RedisCluster)
         self.prefix = key_prefix
@@ -112,6 +149,18 @@ class RedisStorage:
         self._cas = client.register_script(_COMPARE_AND_SET)
         self._get_session = client.register_script(_GET_SESSION)
         self._has_getdel = True
+        # redis-py (8.1) loses commands when a fresh RedisCluster is first used by many tasks at once: they
+        # all race into its lazy initialization. Initialize once, before the first command.
+        self._unready = self.cluster
+        self._init_lock = asyncio.Lock()
+        #: token -> user id, so a cluster session read fetches value and marker at once (insertion-ordered, FIFO)
+        self._owners: dict[str, str] = {}
+
+    async def _ready(self) -> None:
+        async with self._init_lock:
+            if self._unready:
+                await self.client.initialize()
+                self._unready = False
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -119,9 +168,13 @@ class RedisStorage:
     # -- SecondaryStorage --------------------------------------------------------------------------------
 
     async def get(self, key: str) -> str | None:
+        if self._unready:
+            await self._ready()
         return _text(await self.client.get(self._k(key)))
 
     async def set(self, key: str, value: str, ttl: int | None = None) -> None:
+        if self._unready:
+            await self._ready()
         if ttl is None:
             await self.client.set(self._k(key), value)
         elif ttl > 0:
@@ -130,9 +183,13 @@ class RedisStorage:
             await self.client.delete(self._k(key))
 
     async def delete(self, key: str) -> None:
+        if self._unready:
+            await self._ready()
         await self.client.delete(self._k(key))
 
     async def get_and_delete(self, key: str) -> str | None:
+        if self._unready:
+            await self._ready()
         if self._has_getdel:
             try:
                 return _text(await self.client.getdel(self._k(key)))
@@ -143,11 +200,15 @@ class RedisStorage:
         return _text(await self._getdel_script(keys=[self._k(key)]))
 
     async def increment(self, key: str, ttl: int) -> int:
+        if self._unready:
+            await self._ready()
         return int(await self._increment(keys=[self._k(key)], args=[max(int(ttl), 1)]))
 
     # -- AtomicStorage -----------------------------------------------------------------------------------
 
     async def compare_and_set(self, key: str, expected: str | None, value: str | None, ttl: int | None) -> bool:
+        if self._unready:
+            await self._ready()
         if value is not None and ttl is not None and ttl <= 0:
             value = None  # already expired
         args = [
@@ -157,6 +218,8 @@ class RedisStorage:
         return bool(await self._cas(keys=[self._k(key)], args=args))
 
     async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        if self._unready:
+            await self._ready()
         if not keys:
             return []
         full = [self._k(k) for k in keys]
@@ -164,30 +227,60 @@ class RedisStorage:
         return [_text(v) for v in values]
 
     async def get_session(self, token: str, marker_prefix: str) -> tuple[str | None, str | None]:
+        if self._unready:
+            await self._ready()
         if not self.cluster:
             value, marker = await self._get_session(keys=[self._k(token)], args=[self._k(marker_prefix)])
             return _text(value), _text(marker)
-        raw = _text(await self.client.get(self._k(token)))
-        if raw is None:
-            return None, None
-        try:
-            user_id = _json.loads(raw)["session"]["userId"]
-        except (ValueError, KeyError, TypeError):
+        owner = self._owners.get(token)
+        if owner is not None:
+            # the two keys live on (possibly) different nodes: ask both at once
+            raw, marker = (_text(v) for v in await asyncio.gather(
+                self.client.get(self._k(token)), self.client.get(self._k(marker_prefix + owner))
+            ))
+            if raw is None:
+                self._owners.pop(token, None)
+                return None, None
+            if _owner(raw) == owner:
+                return raw, marker
+        else:
+            raw = _text(await self.client.get(self._k(token)))
+            if raw is None:
+                return None, None
+        user_id = _owner(raw)
+        if user_id is None:
             return raw, None
-        return raw, _text(await self.client.get(self._k(marker_prefix + str(user_id))))
+        self._remember(token, user_id)
+        return raw, _text(await self.client.get(self._k(marker_prefix + user_id)))
+
+    def _remember(self, token: str, user_id: str) -> None:
+        self._owners.pop(token, None)
+        self._owners[token] = user_id
+        if len(self._owners) > _OWNER_HINTS:
+            del self._owners[next(iter(self._owners))]
 
     # -- PubSubStorage -----------------------------------------------------------------------------------
 
     async def publish(self, channel: str, message: str) -> None:
+        if self._unready:
+            await self._ready()
         await self.client.publish(self._k(channel), message)
 
     async def subscribe(self, channel: str) -> _RedisSubscription:
-        pubsub = self.client.pubsub()
+        connection = None
+        if self.cluster:
+            # PUBLISH reaches every node of a cluster: listen on one connection to any of them
+            await self._ready()
+            node = self.client.get_random_node()
+            connection = aioredis.Redis(
+                connection_pool=aioredis.ConnectionPool(connection_class=node.connection_class, **node.connection_kwargs)
+            )
+        pubsub = (connection or self.client).pubsub()
         # heartbeats go through the server on a channel only this subscription listens to (a pub/sub PING is
         # answered in different shapes by RESP2 and RESP3, which redis-py does not parse when decoding)
         ping_channel = self._k(f"{channel}:ping:{secrets.token_hex(8)}")
         await pubsub.subscribe(self._k(channel), ping_channel)
-        return _RedisSubscription(self.client, pubsub, self._k(channel), ping_channel)
+        return _RedisSubscription(self.client, pubsub, self._k(channel), ping_channel, connection)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -197,8 +290,9 @@ class _RedisSubscription:
     """Wraps redis-py's ``PubSub``. redis-py re-subscribes by itself after a reconnect; every subscribe
     confirmation of the channel is therefore reported as ``live`` (messages may have been missed before it)."""
 
-    def __init__(self, client: Any, pubsub: Any, channel: str, ping_channel: str) -> None:
+    def __init__(self, client: Any, pubsub: Any, channel: str, ping_channel: str, connection: Any = None) -> None:
         self._client = client
+        self._connection = connection  # a cluster subscription's own connection to one node
         self._pubsub = pubsub
         self._channel = channel
         self._ping_channel = ping_channel
@@ -222,4 +316,8 @@ class _RedisSubscription:
         await self._client.publish(self._ping_channel, "ping")
 
     async def close(self) -> None:
-        await self._pubsub.aclose()
+        try:
+            await self._pubsub.aclose()
+        finally:
+            if self._connection is not None:
+                await self._connection.aclose(close_connection_pool=True)

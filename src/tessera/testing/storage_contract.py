@@ -139,11 +139,24 @@ async def check_get_many_and_get_session(storage: SecondaryStorage) -> None:
     await storage.set("c", "3", 60)
     expect_equal(await storage.get_many(["a", "b", "c"]), ["1", None, "3"], "get_many keeps order")
     expect_equal(await storage.get_many([]), [], "get_many of nothing")
+    # enough keys to span every node of a cluster
+    many = [f"many-{n}" for n in range(40)]
+    for n, key in enumerate(many[::2]):
+        await storage.set(key, str(n), 60)
+    expected = [str(n // 2) if n % 2 == 0 else None for n in range(40)]
+    expect_equal(await storage.get_many(many), expected, "get_many of keys in many slots")
     value = json.dumps({"session": {"userId": "u1", "token": "t1"}, "user": {"id": "u1"}})
     await storage.set("t1", value, 60)
     expect_equal(await storage.get_session("t1", "marker-"), (value, None), "session without marker")
     await storage.set("marker-u1", "1700000000000", 60)
     expect_equal(await storage.get_session("t1", "marker-"), (value, "1700000000000"), "session and marker")
+    await storage.set("marker-u1", "1700000000001", 60)
+    expect_equal(await storage.get_session("t1", "marker-"), (value, "1700000000001"), "a changed marker")
+    other = json.dumps({"session": {"userId": "u2", "token": "t1"}, "user": {"id": "u2"}})
+    await storage.set("t1", other, 60)
+    expect_equal(await storage.get_session("t1", "marker-"), (other, None), "a token reused by another user")
+    await storage.delete("t1")
+    expect_equal(await storage.get_session("t1", "marker-"), (None, None), "a deleted session")
     expect_equal(await storage.get_session("t2", "marker-"), (None, None), "missing session")
     await storage.set("t3", "not json", 60)
     expect_equal(await storage.get_session("t3", "marker-"), ("not json", None), "unparseable session")

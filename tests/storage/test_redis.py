@@ -1,0 +1,63 @@
+"""RedisStorage specifics: cluster URLs, and a fresh cluster client under concurrent first use."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytest.importorskip("redis")
+
+from tessera.storage.redis import RedisStorage
+
+
+@pytest.mark.parametrize("scheme", ["redis+cluster", "valkey+cluster"])
+async def test_a_cluster_url_lists_seed_nodes_and_keeps_credentials_and_options(scheme: str) -> None:
+    storage = RedisStorage(f"{scheme}://user:pw@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002/?socket_timeout=3")
+    try:
+        assert storage.cluster
+        assert sorted(storage.client.nodes_manager.startup_nodes) == ["10.0.0.1:7000", "10.0.0.2:7001", "::1:7002"]
+        node = storage.client.nodes_manager.startup_nodes["10.0.0.2:7001"]
+        assert node.connection_kwargs["username"] == "user" and node.connection_kwargs["password"] == "pw"
+        assert node.connection_kwargs["socket_timeout"] == 3
+    finally:
+        await storage.close()
+
+
+async def test_cluster_flag_with_a_plain_url() -> None:
+    storage = RedisStorage("valkey://10.0.0.1:7000", cluster=True)
+    try:
+        assert storage.cluster and list(storage.client.nodes_manager.startup_nodes) == ["10.0.0.1:7000"]
+    finally:
+        await storage.close()
+
+
+async def test_a_fresh_cluster_storage_survives_many_concurrent_first_commands(
+    redis_cluster_storage: Callable[..., Any],
+) -> None:
+    # redis-py 8.1 dropped connections (and retried INCRs, counting twice) when they raced into its lazy init
+    storage = redis_cluster_storage()
+    counts = await asyncio.gather(*(storage.increment("burst", 60) for _ in range(50)))
+    assert sorted(counts) == list(range(1, 51))
+
+
+async def test_a_cluster_publish_reaches_subscribers_on_every_node(redis_cluster_storage: Callable[..., Any]) -> None:
+    storage = redis_cluster_storage()
+    await storage.get("warm-up")
+    nodes = iter(storage.client.get_primaries())
+    storage.client.get_random_node = lambda: next(nodes)  # one subscription per node, deterministically
+    subs = [await storage.subscribe("feed") for _ in range(3)]
+    try:
+        ports = {sub._connection.connection_pool.connection_kwargs["port"] for sub in subs}
+        assert len(ports) == 3
+        for sub in subs:
+            assert (await sub.receive(2.0)).kind == "live"
+        await storage.publish("feed", "hello")
+        for sub in subs:
+            event = await sub.receive(2.0)
+            assert (event.kind, event.data) == ("message", "hello")
+    finally:
+        for sub in subs:
+            await sub.close()
