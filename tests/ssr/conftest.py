@@ -1,10 +1,12 @@
-"""Every SSR-cache test runs against the memory store and a real Redis (127.0.0.1:6379, own key prefix)."""
+"""Every SSR-cache test runs against the memory store, a real Redis (127.0.0.1:6379, own key prefix) and the test
+Redis Cluster (``tests._redis_cluster``)."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,7 @@ REDIS_URL = os.environ.get("TESSERA_TEST_REDIS", "redis://127.0.0.1:6379/0")
 StoreFactory = Callable[[], TokenStore]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
 async def store_factory(request: pytest.FixtureRequest) -> AsyncIterator[StoreFactory]:
     """``factory()`` returns a store; with Redis, every store of one test shares a fresh prefix (as instances of
     one deployment would) and the keys are deleted afterwards."""
@@ -23,24 +25,26 @@ async def store_factory(request: pytest.FixtureRequest) -> AsyncIterator[StoreFa
         shared = MemoryTokenStore()
         yield lambda: shared
         return
-    redis_asyncio = pytest.importorskip("redis.asyncio")
-    client = redis_asyncio.Redis.from_url(REDIS_URL)
+    pytest.importorskip("redis.asyncio")
+    from tessera.storage.redis import connect
+
+    url = request.getfixturevalue("redis_cluster").url if request.param == "redis-cluster" else REDIS_URL
+    client = connect(url)
     try:
         await client.ping()
     except Exception as exc:
         await client.aclose()
-        pytest.skip(f"REDIS NOT REACHABLE at {REDIS_URL} ({exc}): the Redis SSR-cache tests did not run")
+        pytest.skip(f"REDIS NOT REACHABLE at {url} ({exc}): the Redis SSR-cache tests did not run")
     prefix = f"tessera-test:{uuid.uuid4().hex}:"
-    clients = [client]
+    clients: list[Any] = [client]
 
     def factory() -> TokenStore:
-        other = redis_asyncio.Redis.from_url(REDIS_URL)  # a connection per "instance"
+        other = connect(url)  # a connection per "instance"
         clients.append(other)
         return RedisTokenStore(client=other, prefix=prefix, marker_ttl=30)
 
     yield factory
-    keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await client.delete(*keys)
+    async for key in client.scan_iter(match=f"{prefix}*"):
+        await client.delete(key)
     for c in clients:
         await c.aclose()

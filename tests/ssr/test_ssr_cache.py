@@ -10,7 +10,7 @@ import pytest
 from tessera.jwt import decode_unverified, encode, generate_jwk
 from tessera.plugins.jwt import jwt
 from tessera.session.revocation import RevocationEvent
-from tessera.ssr import MemoryTokenStore, SSRTokenCache, ssr_token_cache
+from tessera.ssr import Entry, MemoryTokenStore, SSRTokenCache, ssr_token_cache
 from tests._tokens import Client, make_auth
 from tests.ssr.conftest import StoreFactory
 
@@ -254,3 +254,22 @@ async def test_revocations_purge_every_affected_entry(store_factory: StoreFactor
             action in ("revoke-session", "revoke-sessions", "revoke-other-sessions", "delete-user") and name == "second"
         )
         assert (token is None) == revoked, (name, still)
+
+
+@pytest.mark.parametrize("store_factory", ["redis", "redis-cluster"], indirect=True)
+async def test_a_user_purge_between_enrolment_and_write_leaves_nothing(store_factory: StoreFactory) -> None:
+    # in Redis (cluster-safe) a commit is two steps, enrol with the user, then write the entry: a user purge
+    # landing between them must still win
+    store = store_factory()
+    ticket = await store.begin("k1", 10_000)
+    assert ticket is not None
+    write = store._commit  # type: ignore[attr-defined]
+
+    async def purge_then_write(**kw: Any) -> Any:
+        await store.purge_user("u1")
+        return await write(**kw)
+
+    store._commit = purge_then_write  # type: ignore[attr-defined]
+    assert not await store.commit("k1", ticket, Entry("jwt", 2e9, "u1"), 60_000)
+    assert await store.get("k1") is None
+    assert not await store.locked("k1")

@@ -89,9 +89,14 @@ _SCHEMES = {"valkey": "redis", "valkeys": "rediss"}
 _OWNER_HINTS = 10_000
 
 
-def _cluster_client(url: str, options: dict[str, Any]) -> Any:
-    """``RedisCluster`` for ``redis://[auth@]host:port,host:port/?options``: the first node through the URL (so
-    credentials and options parse as usual), every other as a further startup node."""
+def connect(url: str, *, cluster: bool | None = None, **options: Any) -> Any:
+    """A redis-py asyncio client for ``url``: ``Redis``, or ``RedisCluster`` for a ``+cluster`` scheme (every
+    listed ``host:port`` a seed node; credentials and query options as in a plain URL) or ``cluster=True``."""
+    scheme, sep, rest = url.partition("://")
+    base_scheme, _, variant = scheme.partition("+")
+    url = f"{_SCHEMES.get(base_scheme, base_scheme)}{sep}{rest}"
+    if variant != "cluster" and not cluster:
+        return aioredis.Redis.from_url(url, **options)
     parts = urlsplit(url)
     auth, _, hosts = parts.netloc.rpartition("@")
     first, *others = [h.strip() for h in hosts.split(",") if h.strip()]
@@ -101,6 +106,26 @@ def _cluster_client(url: str, options: dict[str, Any]) -> Any:
         nodes.append(aioredis.cluster.ClusterNode(name.strip("[]"), int(port or 6379)))
     netloc = f"{auth}@{first}" if auth else first
     return aioredis.RedisCluster.from_url(parts._replace(netloc=netloc).geturl(), startup_nodes=nodes or None, **options)
+
+
+class ClusterInit:
+    """Initializes a ``RedisCluster`` once, before its first command (``if init.pending: await init()``).
+
+    redis-py (8.1) loses commands when a fresh ``RedisCluster`` is first used by many tasks at once: they race
+    into its lazy initialization, connections are dropped mid-command and retried (so an INCR can count twice).
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.cluster = isinstance(client, aioredis.RedisCluster)
+        self.pending = self.cluster
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> None:
+        async with self._lock:
+            if self.pending:
+                await self.client.initialize()
+                self.pending = False
 
 
 def _owner(raw: str) -> str | None:
@@ -134,33 +159,19 @@ class RedisStorage:
             raise ValueError("RedisStorage needs exactly one of url= or client=")
         if client is None:
             assert url is not None
-            scheme, sep, rest = url.partition("://")
-            base_scheme, _, variant = scheme.partition("+")
-            if variant == "cluster":
-                cluster = True
-            url = f"{_SCHEMES.get(base_scheme, base_scheme)}{sep}{rest}"
             client_options.setdefault("decode_responses", True)
-            client = _cluster_client(url, client_options) if cluster else aioredis.Redis.from_url(url, **client_options)
+            client = connect(url, cluster=cluster, **client_options)
         self.client = client
-        self.cluster = bool(cluster) or isinstance(client, aioredis.RedisCluster)
+        self.cluster = isinstance(client, aioredis.RedisCluster)
         self.prefix = key_prefix
         self._increment = client.register_script(_INCREMENT)
         self._getdel_script = client.register_script(_GET_AND_DELETE)
         self._cas = client.register_script(_COMPARE_AND_SET)
         self._get_session = client.register_script(_GET_SESSION)
         self._has_getdel = True
-        # redis-py (8.1) loses commands when a fresh RedisCluster is first used by many tasks at once: they
-        # all race into its lazy initialization. Initialize once, before the first command.
-        self._unready = self.cluster
-        self._init_lock = asyncio.Lock()
+        self._init = ClusterInit(client)
         #: token -> user id, so a cluster session read fetches value and marker at once (insertion-ordered, FIFO)
         self._owners: dict[str, str] = {}
-
-    async def _ready(self) -> None:
-        async with self._init_lock:
-            if self._unready:
-                await self.client.initialize()
-                self._unready = False
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -168,13 +179,13 @@ class RedisStorage:
     # -- SecondaryStorage --------------------------------------------------------------------------------
 
     async def get(self, key: str) -> str | None:
-        if self._unready:
-            await self._ready()
+        if self._init.pending:
+            await self._init()
         return _text(await self.client.get(self._k(key)))
 
     async def set(self, key: str, value: str, ttl: int | None = None) -> None:
-        if self._unready:
-            await self._ready()
+        if self._init.pending:
+            await self._init()
         if ttl is None:
             await self.client.set(self._k(key), value)
         elif ttl > 0:
@@ -183,13 +194,13 @@ class RedisStorage:
             await self.client.delete(self._k(key))
 
     async def delete(self, key: str) -> None:
-        if self._unready:
-            await self._ready()
+        if self._init.pending:
+            await self._init()
         await self.client.delete(self._k(key))
 
     async def get_and_delete(self, key: str) -> str | None:
-        if self._unready:
-            await self._ready()
+        if self._init.pending:
+            await self._init()
         if self._has_getdel:
             try:
                 return _text(await self.client.getdel(self._k(key)))
@@ -200,15 +211,15 @@ class RedisStorage:
         return _text(await self._getdel_script(keys=[self._k(key)]))
 
     async def increment(self, key: str, ttl: int) -> int:
-        if self._unready:
-            await self._ready()
+        if self._init.pending:
+            await self._init()
         return int(await self._increment(keys=[self._k(key)], args=[max(int(ttl), 1)]))
 
     # -- AtomicStorage -----------------------------------------------------------------------------------
 
     async def compare_and_set(self, key: str, expected: str | None, value: str | None, ttl: int | None) -> bool:
-        if self._unready:
-            await self._ready()
+        if self._init.pending:
+            await self._init()
         if value is not None and ttl is not None and ttl <= 0:
             value = None  # already expired
         args = [
@@ -218,8 +229,8 @@ class RedisStorage:
         return bool(await self._cas(keys=[self._k(key)], args=args))
 
     async def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        if self._unready:
-            await self._ready()
+        if self._init.pending:
+            await self._init()
         if not keys:
             return []
         full = [self._k(k) for k in keys]
@@ -227,8 +238,8 @@ class RedisStorage:
         return [_text(v) for v in values]
 
     async def get_session(self, token: str, marker_prefix: str) -> tuple[str | None, str | None]:
-        if self._unready:
-            await self._ready()
+        if self._init.pending:
+            await self._init()
         if not self.cluster:
             value, marker = await self._get_session(keys=[self._k(token)], args=[self._k(marker_prefix)])
             return _text(value), _text(marker)
@@ -262,15 +273,15 @@ class RedisStorage:
     # -- PubSubStorage -----------------------------------------------------------------------------------
 
     async def publish(self, channel: str, message: str) -> None:
-        if self._unready:
-            await self._ready()
+        if self._init.pending:
+            await self._init()
         await self.client.publish(self._k(channel), message)
 
     async def subscribe(self, channel: str) -> _RedisSubscription:
         connection = None
         if self.cluster:
             # PUBLISH reaches every node of a cluster: listen on one connection to any of them
-            await self._ready()
+            await self._init()
             node = self.client.get_random_node()
             connection = aioredis.Redis(
                 connection_pool=aioredis.ConnectionPool(connection_class=node.connection_class, **node.connection_kwargs)
