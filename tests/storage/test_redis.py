@@ -61,3 +61,29 @@ async def test_a_cluster_publish_reaches_subscribers_on_every_node(redis_cluster
     finally:
         for sub in subs:
             await sub.close()
+
+
+async def test_a_repeated_cluster_session_read_is_one_round_trip(redis_cluster_storage: Callable[..., Any]) -> None:
+    storage = redis_cluster_storage()
+    value = '{"session": {"userId": "u1", "token": "t1"}, "user": {"id": "u1"}}'
+    await storage.set("t1", value, 60)
+    await storage.set("revoked-u1", "1700000000000", 60)
+    in_flight, rounds = 0, []
+    get = storage.client.get
+
+    async def tracking_get(key: str) -> Any:
+        nonlocal in_flight
+        in_flight += 1
+        rounds.append(in_flight)
+        try:
+            await asyncio.sleep(0.01)  # both reads of one round trip are in flight together
+            return await get(key)
+        finally:
+            in_flight -= 1
+
+    storage.client.get = tracking_get
+    assert await storage.get_session("t1", "revoked-") == (value, "1700000000000")
+    assert rounds == [1, 1]  # first read of the token: value, then the marker of its user
+    rounds.clear()
+    assert await storage.get_session("t1", "revoked-") == (value, "1700000000000")
+    assert rounds == [1, 2]  # then both at once
