@@ -1,7 +1,7 @@
 from datetime import timedelta
 from typing import Any
 
-from tests._helpers import Client, make_auth
+from tests._helpers import Client
 from tests.api.conftest import Clock, MakeApp
 
 from tessera import APIError, Tessera
@@ -48,8 +48,8 @@ async def test_list_accounts_without_secrets(make_app: MakeApp) -> None:
     assert b"secret" not in r.body and b"password" not in r.body
 
 
-async def test_list_accounts_needs_a_session() -> None:
-    r = await Client(make_auth()).get("/list-accounts")
+async def test_list_accounts_needs_a_session(make_app: MakeApp) -> None:
+    r = await Client(await make_app()).get("/list-accounts")
     assert (r.status, r.json_body()["code"]) == (401, "UNAUTHORIZED")
 
 
@@ -136,8 +136,8 @@ async def test_verify_password_checks_the_session_user_only(make_app: MakeApp) -
     assert (r.status, r.json_body()["code"]) == (401, "UNAUTHORIZED")
 
 
-async def test_server_api_calls() -> None:
-    auth = make_auth()
+async def test_server_api_calls(make_app: MakeApp) -> None:
+    auth = await make_app()
     client, _ = await signed_up(auth)
     headers = {"cookie": client.cookie_header()}
     assert await auth.api.verify_password(body={"password": PASSWORD}, headers=headers) == {"status": True}

@@ -1,5 +1,6 @@
 import pytest
-from tests._helpers import Client, make_auth
+from tests._helpers import Client
+from tests.api.conftest import MakeApp
 
 from tessera.http import Headers, Request
 
@@ -23,29 +24,31 @@ from tessera.http import Headers, Request
          "VALIDATION_ERROR"),
     ],
 )
-async def test_bad_bodies_get_a_clear_4xx_and_store_nothing(raw: bytes, content_type: str | None, status: int,
-                                                             code: str) -> None:
-    auth = make_auth()
+async def test_bad_bodies_get_a_clear_4xx_and_store_nothing(
+    make_app: MakeApp, raw: bytes, content_type: str | None, status: int, code: str
+) -> None:
+    auth = await make_app()
     r = await Client(auth).post("/sign-up/email", raw=raw, content_type=content_type)
     assert r.status == status
     assert r.json_body()["code"] == code
     assert await auth.adapter.count("user") == 0
 
 
-async def test_validation_messages_match_better_auth() -> None:
-    r = await Client(make_auth()).post("/sign-up/email", {"email": "bob@example.com"})
+async def test_validation_messages_match_better_auth(make_app: MakeApp) -> None:
+    auth = await make_app()
+    r = await Client(auth).post("/sign-up/email", {"email": "bob@example.com"})
     assert r.json_body() == {
         "message": "[body.name] Invalid input: expected string, received undefined; "
         "[body.password] Invalid input: expected string, received undefined",
         "code": "VALIDATION_ERROR",
     }
-    r = await Client(make_auth()).post("/sign-up/email", {"email": "nope", "password": "correct-horse", "name": "B"})
+    r = await Client(auth).post("/sign-up/email", {"email": "nope", "password": "correct-horse", "name": "B"})
     assert r.json_body() == {"message": "[body.email] Invalid email address", "code": "VALIDATION_ERROR"}
 
 
 @pytest.mark.parametrize("email", ["alice\uff20example.com", "alice@exam\u0440le.com", "a@b", ".a@b.com", "a..b@c.com"])
-async def test_unicode_and_malformed_emails_are_rejected(email: str) -> None:
-    r = await Client(make_auth()).sign_up(email=email)
+async def test_unicode_and_malformed_emails_are_rejected(make_app: MakeApp, email: str) -> None:
+    r = await Client(await make_app()).sign_up(email=email)
     assert (r.status, r.json_body()["code"]) == (400, "VALIDATION_ERROR")
 
 
@@ -54,13 +57,13 @@ async def test_unicode_and_malformed_emails_are_rejected(email: str) -> None:
     [("GET", "/api/auth/sign-in/email"), ("GET", "/api/auth/nope"), ("POST", "/api/auth//sign-in/email"),
      ("GET", "/api/auth/"), ("GET", "/elsewhere"), ("DELETE", "/api/auth/get-session")],
 )
-async def test_unknown_routes_and_wrong_methods_are_empty_404s(method: str, path: str) -> None:
-    r = await make_auth().handle(Request(method, path, Headers()))
+async def test_unknown_routes_and_wrong_methods_are_empty_404s(make_app: MakeApp, method: str, path: str) -> None:
+    r = await (await make_app()).handle(Request(method, path, Headers()))
     assert (r.status, r.body, r.header("content-type")) == (404, b"", None)
 
 
-async def test_oversized_bodies_are_refused_before_parsing() -> None:
-    auth = make_auth(advanced={"max_body_size": 1024})
+async def test_oversized_bodies_are_refused_before_parsing(make_app: MakeApp) -> None:
+    auth = await make_app(advanced={"max_body_size": 1024})
     sent: list[dict] = []
     messages = [{"type": "http.request", "body": b"{" + b" " * 2048 + b"}", "more_body": False}]
 
@@ -77,7 +80,7 @@ async def test_oversized_bodies_are_refused_before_parsing() -> None:
     assert b"PAYLOAD_TOO_LARGE" in sent[1]["body"]
 
 
-async def test_unsupported_query_values_do_not_500() -> None:
-    auth = make_auth()
+async def test_unsupported_query_values_do_not_500(make_app: MakeApp) -> None:
+    auth = await make_app()
     r = await Client(auth).get("/get-session", query="disableCookieCache=1&disableCookieCache=2&x=%ff")
     assert r.status == 200

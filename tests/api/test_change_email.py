@@ -1,7 +1,7 @@
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests._helpers import BASE, Client, make_auth
+from tests._helpers import BASE, Client
 from tests.api.conftest import MakeApp, Outbox
 
 from tessera import Tessera
@@ -204,16 +204,16 @@ async def test_callback_url_must_be_trusted(make_app: MakeApp, outbox: Outbox) -
     assert outbox.calls == []
 
 
-async def test_invalid_new_email_is_a_validation_error() -> None:
-    auth = make_auth(user={"change_email": {"enabled": True}})
+async def test_invalid_new_email_is_a_validation_error(make_app: MakeApp) -> None:
+    auth = await make_app(user={"change_email": {"enabled": True}})
     client = await signed_in(auth)
     r = await client.post("/change-email", {"newEmail": "nope"})
     assert (r.status, r.json_body()["code"]) == (400, "VALIDATION_ERROR")
 
 
-async def test_server_api_call() -> None:
+async def test_server_api_call(make_app: MakeApp) -> None:
     outbox = Outbox()
-    auth = make_auth(
+    auth = await make_app(
         user={"change_email": {"enabled": True}},
         email_verification={"send_verification_email": outbox.callback("verify")},
     )

@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests._helpers import BASE, Client, make_auth
+from tests._helpers import BASE, Client
 from tests.api.conftest import Clock, MakeApp, Outbox
 
 from tessera import APIError, SessionData, Tessera
@@ -270,8 +270,8 @@ async def test_before_and_after_hooks(make_app: MakeApp, outbox: Outbox) -> None
     assert (await client.get("/get-session")).json_body() is not None
 
 
-async def test_server_api_call() -> None:
-    auth = make_auth(user={"delete_user": {"enabled": True}})
+async def test_server_api_call(make_app: MakeApp) -> None:
+    auth = await make_app(user={"delete_user": {"enabled": True}})
     client, _ = await signed_up(auth)
     result = await auth.api.delete_user(body={}, headers={"cookie": client.cookie_header()})
     assert result == DELETED

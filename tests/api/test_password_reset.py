@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from tests._helpers import BASE, Client, make_auth
+from tests._helpers import BASE, Client
 from tests.api.conftest import Clock, MakeApp, Outbox
 
 from tessera import APIError, Tessera
@@ -250,10 +250,10 @@ async def test_reset_for_a_vanished_user_is_user_not_found(make_app: MakeApp, ou
     assert (r.status, r.json_body()["code"]) == (400, "USER_NOT_FOUND")
 
 
-async def test_server_api_and_mailer_wiring() -> None:
+async def test_server_api_and_mailer_wiring(make_app: MakeApp) -> None:
     sender = MemoryEmailSender()
     mailer = Mailer(sender, app_name="Acme")
-    auth = make_auth(email_and_password={"send_reset_password": mailer.send_reset_password})
+    auth = await make_app(email_and_password={"send_reset_password": mailer.send_reset_password})
     await auth.api.sign_up_email(body={"name": "Alice", "email": "alice@example.com", "password": OLD})
     answer = await auth.api.request_password_reset(body={"email": "alice@example.com", "redirectTo": "/reset"})
     assert answer == {"status": True, "message": MESSAGE}
@@ -270,6 +270,6 @@ async def test_server_api_and_mailer_wiring() -> None:
         raise AssertionError("a used token was accepted")
 
 
-async def test_there_is_no_forget_password_route() -> None:
-    r = await Client(make_auth()).post("/forget-password", {"email": "alice@example.com"})
+async def test_there_is_no_forget_password_route(make_app: MakeApp) -> None:
+    r = await Client(await make_app()).post("/forget-password", {"email": "alice@example.com"})
     assert (r.status, r.body) == (404, b"")

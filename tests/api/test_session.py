@@ -1,24 +1,17 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from tests._helpers import Client, make_auth
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests._helpers import Client
+from tests.api.conftest import Clock, MakeApp
 
 
-async def test_get_session_without_cookie_is_null_and_not_cached() -> None:
-    r = await Client(make_auth()).get("/get-session")
+async def test_get_session_without_cookie_is_null_and_not_cached(make_app: MakeApp) -> None:
+    r = await Client(await make_app()).get("/get-session")
     assert (r.status, r.body) == (200, b"null")
     assert r.header("cache-control") == "no-store" and r.header("pragma") == "no-cache"
 
 
-async def test_broken_cookies_read_as_signed_out() -> None:
-    auth = make_auth()
+async def test_broken_cookies_read_as_signed_out(make_app: MakeApp) -> None:
+    auth = await make_app()
     client = Client(auth)
     await client.sign_up()
     token = client.cookies["better-auth.session_token"].split(".")[0]
@@ -27,9 +20,9 @@ async def test_broken_cookies_read_as_signed_out() -> None:
         assert (r.status, r.body) == (200, b"null"), value
 
 
-async def test_sliding_expiry_extends_at_most_once_per_update_age() -> None:
+async def test_sliding_expiry_extends_at_most_once_per_update_age(make_app: MakeApp) -> None:
     clock = Clock()
-    auth = make_auth(clock=clock, session={"expires_in": 7 * 86400, "update_age": 86400})
+    auth = await make_app(clock=clock, session={"expires_in": 7 * 86400, "update_age": 86400})
     client = Client(auth)
     await client.sign_up()
     first = (await client.get("/get-session")).json_body()["session"]["expiresAt"]
@@ -44,9 +37,9 @@ async def test_sliding_expiry_extends_at_most_once_per_update_age() -> None:
     assert "Max-Age=604800" in r.set_cookies["better-auth.session_token"]
 
 
-async def test_expired_session_is_refused_and_cookies_cleared() -> None:
+async def test_expired_session_is_refused_and_cookies_cleared(make_app: MakeApp) -> None:
     clock = Clock()
-    auth = make_auth(clock=clock)
+    auth = await make_app(clock=clock)
     client = Client(auth)
     await client.sign_up()
     clock.now += timedelta(days=8)
@@ -57,9 +50,9 @@ async def test_expired_session_is_refused_and_cookies_cleared() -> None:
     assert removed["session"] == 1
 
 
-async def test_dont_remember_sessions_live_a_day_and_never_slide() -> None:
+async def test_dont_remember_sessions_live_a_day_and_never_slide(make_app: MakeApp) -> None:
     clock = Clock()
-    auth = make_auth(clock=clock)
+    auth = await make_app(clock=clock)
     await Client(auth).sign_up()
     client = Client(auth)
     await client.sign_in(rememberMe=False)
@@ -71,8 +64,8 @@ async def test_dont_remember_sessions_live_a_day_and_never_slide() -> None:
     assert (await client.get("/get-session")).body == b"null"
 
 
-async def test_sign_out_revokes_the_session() -> None:
-    auth = make_auth()
+async def test_sign_out_revokes_the_session(make_app: MakeApp) -> None:
+    auth = await make_app()
     client = Client(auth)
     await client.sign_up()
     stolen = dict(client.cookies)
@@ -85,8 +78,8 @@ async def test_sign_out_revokes_the_session() -> None:
     assert (await replay.get("/get-session")).body == b"null"
 
 
-async def test_cookie_authenticated_posts_need_a_trusted_origin() -> None:
-    auth = make_auth()
+async def test_cookie_authenticated_posts_need_a_trusted_origin(make_app: MakeApp) -> None:
+    auth = await make_app()
     client = Client(auth, origin=None)
     await client.sign_up()
     r = await client.post("/sign-out")
@@ -96,8 +89,8 @@ async def test_cookie_authenticated_posts_need_a_trusted_origin() -> None:
     assert (await client.get("/get-session")).json_body() is not None  # still signed in
 
 
-async def test_login_csrf_from_cross_site_navigation_is_blocked() -> None:
-    auth = make_auth()
+async def test_login_csrf_from_cross_site_navigation_is_blocked(make_app: MakeApp) -> None:
+    auth = await make_app()
     await Client(auth).sign_up()
     r = await Client(auth, origin=None).sign_in(
         headers=[("sec-fetch-site", "cross-site"), ("sec-fetch-mode", "navigate"), ("sec-fetch-dest", "document")]
@@ -107,8 +100,8 @@ async def test_login_csrf_from_cross_site_navigation_is_blocked() -> None:
     assert (r.status, r.json_body()["code"]) == (403, "INVALID_ORIGIN")
 
 
-async def test_list_and_revoke_sessions() -> None:
-    auth = make_auth()
+async def test_list_and_revoke_sessions(make_app: MakeApp) -> None:
+    auth = await make_app()
     a = Client(auth)
     await a.sign_up()
     b, c = Client(auth), Client(auth)
@@ -127,8 +120,8 @@ async def test_list_and_revoke_sessions() -> None:
     assert (await a.get("/get-session")).body == b"null"
 
 
-async def test_revoking_someone_elses_session_does_nothing() -> None:
-    auth = make_auth()
+async def test_revoking_someone_elses_session_does_nothing(make_app: MakeApp) -> None:
+    auth = await make_app()
     alice, bob = Client(auth), Client(auth)
     await alice.sign_up()
     await bob.sign_up(email="bob@example.com")
@@ -137,9 +130,9 @@ async def test_revoking_someone_elses_session_does_nothing() -> None:
     assert (await bob.get("/get-session")).json_body() is not None
 
 
-async def test_list_sessions_requires_a_fresh_session() -> None:
+async def test_list_sessions_requires_a_fresh_session(make_app: MakeApp) -> None:
     clock = Clock()
-    auth = make_auth(clock=clock, session={"fresh_age": 3600})
+    auth = await make_app(clock=clock, session={"fresh_age": 3600})
     client = Client(auth)
     await client.sign_up()
     clock.now += timedelta(hours=2)
@@ -147,8 +140,8 @@ async def test_list_sessions_requires_a_fresh_session() -> None:
     assert (r.status, r.json_body()["code"]) == (403, "SESSION_NOT_FRESH")
 
 
-async def test_update_user_and_change_password() -> None:
-    auth = make_auth()
+async def test_update_user_and_change_password(make_app: MakeApp) -> None:
+    auth = await make_app()
     client = Client(auth)
     await client.sign_up()
     assert (await client.post("/update-user", {"name": "Alice B"})).json_body() == {"status": True}
@@ -157,7 +150,8 @@ async def test_update_user_and_change_password() -> None:
     assert (r.status, r.json_body()["code"]) == (400, "EMAIL_CAN_NOT_BE_UPDATED")
     r = await client.post("/update-user", {})
     assert (r.status, r.json_body()) == (400, {"message": "No fields to update"})
-    r = await client.post("/change-password", {"currentPassword": "wrong-password-1", "newPassword": "new-password-123"})
+    wrong = {"currentPassword": "wrong-password-1", "newPassword": "new-password-123"}
+    r = await client.post("/change-password", wrong)
     assert (r.status, r.json_body()["code"]) == (400, "INVALID_PASSWORD")
     other = Client(auth)
     await other.sign_in()
@@ -171,8 +165,8 @@ async def test_update_user_and_change_password() -> None:
     assert (await Client(auth).sign_in()).status == 401
 
 
-async def test_server_api_reads_sessions_from_headers() -> None:
-    auth = make_auth()
+async def test_server_api_reads_sessions_from_headers(make_app: MakeApp) -> None:
+    auth = await make_app()
     client = Client(auth)
     await client.sign_up()
     data = await auth.api.get_session(headers={"cookie": client.cookie_header()})
