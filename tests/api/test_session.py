@@ -100,6 +100,29 @@ async def test_login_csrf_from_cross_site_navigation_is_blocked(make_app: MakeAp
     assert (r.status, r.json_body()["code"]) == (403, "INVALID_ORIGIN")
 
 
+async def test_blank_origin_and_fetch_metadata_are_no_evidence_but_an_empty_cookie_header_is(
+    make_app: MakeApp,
+) -> None:
+    # what Better Auth 1.7.24 answers to each (checked against the reference and in tests/conformance)
+    auth = await make_app()
+    await Client(auth).sign_up()
+    blank = [[("sec-fetch-site", "")], [("sec-fetch-mode", " ")], [("sec-fetch-dest", "")], [("origin", "")],
+             [("referer", "")], [("origin", ""), ("referer", "")]]
+    for headers in blank:
+        r = await Client(auth, origin=None).sign_in(headers=headers)
+        assert r.status == 200, headers
+    padded = [("sec-fetch-site", " cross-site"), ("sec-fetch-mode", "navigate")]
+    r = await Client(auth, origin=None).sign_in(headers=padded)
+    assert (r.status, r.json_body()["code"]) == (403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED")
+    r = await Client(auth, origin=None).sign_in(headers=[("sec-fetch-site", ""), ("origin", "https://evil.example")])
+    assert (r.status, r.json_body()["code"]) == (403, "INVALID_ORIGIN")
+    for cookie in ["", " "]:  # Better Auth tests headers.has("cookie"): present, even empty
+        r = await Client(auth, origin=None).sign_in(headers=[("cookie", cookie)])
+        assert (r.status, r.json_body()["code"]) == (403, "MISSING_OR_NULL_ORIGIN"), repr(cookie)
+        r = await Client(auth, origin=None).post("/sign-out", headers=[("cookie", cookie)])
+        assert (r.status, r.json_body()["code"]) == (403, "MISSING_OR_NULL_ORIGIN"), repr(cookie)
+
+
 async def test_list_and_revoke_sessions(make_app: MakeApp) -> None:
     auth = await make_app()
     a = Client(auth)

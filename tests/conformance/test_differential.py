@@ -183,6 +183,17 @@ def test_sign_in_cross_site_navigation(pair: Pair, alice: str) -> None:
     pair.check("sign-in cross-site navigation", lambda s: s.post("/sign-in/email", body, headers=headers))
 
 
+def test_sign_in_blank_fetch_metadata(pair: Pair, alice: str) -> None:
+    body = {"email": alice, "password": PASSWORD}
+    headers = {"sec-fetch-site": "", "sec-fetch-mode": "", "origin": "", "referer": ""}
+    pair.check("sign-in blank fetch metadata", lambda s: s.post("/sign-in/email", body, headers=headers))
+
+
+def test_sign_in_empty_cookie_header(pair: Pair, alice: str) -> None:
+    body = {"email": alice, "password": PASSWORD}
+    pair.check("sign-in empty cookie header", lambda s: s.post("/sign-in/email", body, headers={"cookie": ""}))
+
+
 def test_sign_in_malformed_json(pair: Pair) -> None:
     pair.check(
         "sign-in malformed json",

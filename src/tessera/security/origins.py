@@ -177,16 +177,24 @@ def validate_origin(trusted: TrustedOrigins, request: Request) -> None:
 
 
 def check_form_csrf(trusted: TrustedOrigins, request: Request) -> None:
-    """Login CSRF: cookieless browser requests to sign-in/sign-up still need a trusted origin."""
+    """Login CSRF: cookieless browser requests to sign-in/sign-up still need a trusted origin.
+
+    As in Better Auth 1.7, a ``Cookie`` header counts when present, even empty, while the Fetch Metadata,
+    ``Origin`` and ``Referer`` headers count only with a non-blank value (``site && site.trim()``,
+    ``headers.get("origin") || headers.get("referer")``): an empty one is no evidence of a browser."""
     headers = request.headers
     if "cookie" in headers:
         validate_origin(trusted, request)
         return
-    site = headers.get("sec-fetch-site")
-    if site is not None or "sec-fetch-mode" in headers or "sec-fetch-dest" in headers:
-        if site == "cross-site" and headers.get("sec-fetch-mode") == "navigate":
+    site, mode, dest = (_stripped(headers.get(name)) for name in ("sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest"))
+    if site or mode or dest:
+        if site == "cross-site" and mode == "navigate":
             raise APIError(403, BaseErrorCodes.CROSS_SITE_NAVIGATION_LOGIN_BLOCKED)
         validate_origin(trusted, request)
         return
-    if "origin" in headers or "referer" in headers:
+    if headers.get("origin") or headers.get("referer"):
         validate_origin(trusted, request)
+
+
+def _stripped(value: str | None) -> str:
+    return value.strip() if value else ""
