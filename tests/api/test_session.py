@@ -188,6 +188,20 @@ async def test_update_user_and_change_password(make_app: MakeApp) -> None:
     assert (await Client(auth).sign_in()).status == 401
 
 
+async def test_a_vetoed_password_change_is_refused_and_changes_nothing(make_app: MakeApp) -> None:
+    auth = await make_app(database_hooks={"account": {"update": {"before": lambda data, ctx: False}}})
+    client, other = Client(auth), Client(auth)
+    await client.sign_up()
+    await other.sign_in()
+    r = await client.post("/change-password", {"currentPassword": "correct-horse-battery",
+                                               "newPassword": "new-password-123", "revokeOtherSessions": True})
+    assert (r.status, r.json_body()) == (400, {"message": "The password could not be changed"})
+    assert not r.set_cookies
+    assert (await other.get("/get-session")).json_body() is not None  # no session was revoked
+    assert (await Client(auth).sign_in()).status == 200
+    assert (await Client(auth).sign_in(password="new-password-123")).status == 401
+
+
 async def test_server_api_reads_sessions_from_headers(make_app: MakeApp) -> None:
     auth = await make_app()
     client = Client(auth)

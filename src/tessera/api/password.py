@@ -13,6 +13,10 @@ from ..validation import F, Shape
 from ._common import check_password_length
 from .session import revoke_user_sessions
 
+# Better Auth 1.7 answers success when a database hook vetoes the update; tessera does not claim a change
+# it did not make (as /update-user and /delete-user do), and then revokes no session either.
+PASSWORD_CHANGE_REFUSED = "The password could not be changed"
+
 
 @endpoint(
     "/change-password",
@@ -41,7 +45,8 @@ async def change_password(ctx: RequestContext) -> Any:
     hasher = auth.email_and_password.password
     if not await hasher.verify(account["password"], body["currentPassword"]):
         raise APIError(400, BaseErrorCodes.INVALID_PASSWORD)
-    await auth.store.set_password(user_id, await hasher.hash(body["newPassword"]))
+    if await auth.store.set_password(user_id, await hasher.hash(body["newPassword"])) is None:
+        raise APIError(400, None, PASSWORD_CHANGE_REFUSED)
     token = None
     if body.get("revokeOtherSessions"):
         await revoke_user_sessions(ctx, user_id)
