@@ -243,6 +243,70 @@ async def test_reset_creates_the_credential_account_when_missing(make_app: MakeA
     assert (await Client(auth).sign_in(password=NEW)).status == 200
 
 
+class FailingHook:
+    """A database hook that raises while ``on``: a step of the reset failing after the token is consumed."""
+
+    def __init__(self) -> None:
+        self.on = True
+
+    def __call__(self, data: dict[str, Any], ctx: Any) -> None:
+        if self.on:
+            raise RuntimeError("the database went away")
+
+
+async def test_a_failing_step_leaves_the_token_password_and_sessions_untouched(
+    make_app: MakeApp, outbox: Outbox
+) -> None:
+    # revoking the sessions is the last step: when it fails, the new password and the spent token roll back
+    hook = FailingHook()
+    auth = await make_app(
+        email_and_password={"send_reset_password": outbox.callback("reset"), "revoke_sessions_on_password_reset": True},
+        database_hooks={"session": {"delete": {"before": hook}}},
+    )
+    signed_in = Client(auth)
+    await signed_in.sign_up()
+    token = await request_token(Client(auth), outbox)
+    r = await Client(auth).post("/reset-password", {"newPassword": NEW, "token": token})
+    assert r.status == 500
+    assert (await signed_in.get("/get-session")).json_body() is not None
+    assert (await Client(auth).sign_in(password=NEW)).status == 401
+    assert await auth.context.store.find_verification("reset-password:" + token) is not None
+    hook.on = False  # the failure passes: the same link still works, once
+    assert (await Client(auth).post("/reset-password", {"newPassword": NEW, "token": token})).status == 200
+    assert (await signed_in.get("/get-session")).body == b"null"
+    assert (await Client(auth).sign_in(password=NEW)).status == 200
+
+
+async def test_a_failing_account_creation_keeps_the_token(make_app: MakeApp, outbox: Outbox) -> None:
+    hook = FailingHook()
+    auth = await make_app(
+        email_and_password={"send_reset_password": outbox.callback("reset")},
+        database_hooks={"account": {"create": {"before": hook}}},
+    )
+    hook.on = False
+    user = (await Client(auth).sign_up()).json_body()["user"]
+    hook.on = True
+    await auth.adapter.delete_many("account", [Where("userId", user["id"])])  # a social-only user
+    token = await request_token(Client(auth), outbox)
+    assert (await Client(auth).post("/reset-password", {"newPassword": NEW, "token": token})).status == 500
+    assert await auth.context.store.find_credential_account(user["id"]) is None
+    assert await auth.context.store.find_verification("reset-password:" + token) is not None
+
+
+async def test_a_vetoed_password_update_is_refused_and_keeps_the_token(make_app: MakeApp, outbox: Outbox) -> None:
+    auth = await make_app(
+        email_and_password={"send_reset_password": outbox.callback("reset")},
+        database_hooks={"account": {"update": {"before": lambda data, ctx: False}}},
+    )
+    await Client(auth).sign_up()
+    token = await request_token(Client(auth), outbox)
+    r = await Client(auth).post("/reset-password", {"newPassword": NEW, "token": token})
+    assert (r.status, r.json_body()) == (400, {"message": "The password could not be changed"})
+    assert await auth.adapter.count("account") == 1  # no second credential account was created instead
+    assert (await Client(auth).sign_in(password=OLD)).status == 200
+    assert await auth.context.store.find_verification("reset-password:" + token) is not None
+
+
 async def test_reset_for_a_vanished_user_is_user_not_found(make_app: MakeApp, outbox: Outbox) -> None:
     auth = await app_with_mail(make_app, outbox)
     await auth.context.store.create_verification("reset-password:" + "g" * 24, "ghost-user-id", 3600)

@@ -8,6 +8,9 @@ from ..context import RequestContext
 from ..errors import APIError, BaseErrorCodes
 
 NO_FIELDS = "No fields to update"
+# a database hook vetoed the credential update: Better Auth 1.7 answers success anyway; tessera does not claim
+# a change it did not make (as /update-user and /delete-user do), and keeps the request's other writes undone
+PASSWORD_CHANGE_REFUSED = "The password could not be changed"
 
 
 def check_password_length(ctx: RequestContext, password: str) -> None:

@@ -10,12 +10,8 @@ from ..endpoints import endpoint
 from ..errors import APIError, BaseErrorCodes
 from ..session.issue import create_session, set_session_cookies
 from ..validation import F, Shape
-from ._common import check_password_length
+from ._common import PASSWORD_CHANGE_REFUSED, check_password_length
 from .session import revoke_user_sessions
-
-# Better Auth 1.7 answers success when a database hook vetoes the update; tessera does not claim a change
-# it did not make (as /update-user and /delete-user do), and then revokes no session either.
-PASSWORD_CHANGE_REFUSED = "The password could not be changed"
 
 
 @endpoint(

@@ -3,6 +3,9 @@
 A reset token is 24 random alphanumeric characters stored as the verification row
 ``reset-password:<token>`` holding the user id. Redeeming it is a single atomic consume, so one token resets
 one password even when two requests race (Better Auth 1.6's email-OTP and magic-link races, applied here).
+Consuming the token, writing the credential account and revoking the sessions (when configured) are one
+database transaction, as in Better Auth: if a step fails, none of them happened and the link still works.
+Rows kept in secondary storage instead of the database are outside that transaction.
 
 Asking for a reset answers the same message whether or not the address is registered, after the same kind of
 work (a token minted, one verification-table statement). The mail itself goes through
@@ -21,9 +24,9 @@ from ..db.store import CREDENTIAL
 from ..endpoints import endpoint
 from ..errors import APIError, BaseErrorCodes, Redirect
 from ..validation import F, Shape
-from ._common import check_password_length
+from ._common import PASSWORD_CHANGE_REFUSED, check_password_length
 from .email_verification import call
-from .session import revoke_user_sessions
+from .session import announce_user_revocation
 
 RESET_PREFIX = "reset-password:"
 RESET_TOKEN_LENGTH = 24
@@ -102,20 +105,32 @@ async def reset_password(ctx: RequestContext) -> Any:
         raise APIError(400, BaseErrorCodes.INVALID_TOKEN)
     new_password: str = ctx.body["newPassword"]
     check_password_length(ctx, new_password)
-    verification = await auth.store.consume_verification(RESET_PREFIX + token)
+    store = auth.store
+    identifier = RESET_PREFIX + token
+    # read first, as Better Auth does: a dead token costs no hashing, and the hash is not computed in the unit
+    verification = await store.find_verification(identifier)
     if verification is None:
         raise APIError(400, BaseErrorCodes.INVALID_TOKEN)
     user_id = verification["value"]
-    user = await auth.store.find_user_by_id(user_id)
+    user = await store.find_user_by_id(user_id)
     if user is None:
         raise APIError(400, BaseErrorCodes.USER_NOT_FOUND)
     password_hash = await config.password.hash(new_password)
-    if await auth.store.set_password(user_id, password_hash) is None:
-        await auth.store.create_account(
-            {"accountId": user_id, "providerId": CREDENTIAL, "userId": user_id, "password": password_hash}
-        )
-    if config.revoke_sessions_on_password_reset:
-        await revoke_user_sessions(ctx, user_id)
+    revoke = config.revoke_sessions_on_password_reset
+    # one unit: the token is spent only if the password is written (and the sessions revoked) with it
+    async with store.transaction() as tx:
+        if await store.consume_verification(identifier, tx) is None:  # spent meanwhile by a racing request
+            raise APIError(400, BaseErrorCodes.INVALID_TOKEN)
+        if await store.find_credential_account(user_id, tx) is None:
+            await store.create_account(
+                {"accountId": user_id, "providerId": CREDENTIAL, "userId": user_id, "password": password_hash}, tx
+            )
+        elif await store.set_password(user_id, password_hash, tx) is None:
+            raise APIError(400, None, PASSWORD_CHANGE_REFUSED)
+        if revoke:
+            await store.delete_sessions(user_id, adapter=tx)
+    if revoke:
+        announce_user_revocation(ctx, user_id)
     if config.on_password_reset is not None:
-        await call(config.on_password_reset, user=auth.store.public("user", user), request=ctx.request)
+        await call(config.on_password_reset, user=store.public("user", user), request=ctx.request)
     return {"status": True}

@@ -80,6 +80,11 @@ async def revoke_other_sessions(ctx: RequestContext) -> Any:
 async def revoke_user_sessions(ctx: RequestContext, user_id: str, *, except_token: str | None = None) -> None:
     """Delete a user's sessions and tell every instance (cookie caches must stop accepting them)."""
     await ctx.auth.store.delete_sessions(user_id, except_token=except_token)
+    announce_user_revocation(ctx, user_id, except_token=except_token)
+
+
+def announce_user_revocation(ctx: RequestContext, user_id: str, *, except_token: str | None = None) -> None:
+    """Tell every instance's cookie cache that the user's sessions are gone: once the deletion is committed."""
     ctx.auth.plugin_state.get("revocations", _NoRevocations).revoke_user(user_id, except_token=except_token)
 
 

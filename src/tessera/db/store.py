@@ -103,15 +103,18 @@ class Store:
         await chain.run_after(created)
         return created
 
-    async def _update(self, model: str, where: Sequence[Where], data: Mapping[str, Any]) -> Row | None:
+    async def _update(
+        self, model: str, where: Sequence[Where], data: Mapping[str, Any], adapter: Adapter | None = None
+    ) -> Row | None:
         """A vetoed update changes nothing and answers ``None``, as when no row matched."""
+        db = adapter or self.adapter
         chain = self.hooks.chain(model, "update")
         if chain is None:
-            return await self.adapter.update(model, where, data)
+            return await db.update(model, where, data)
         hooked = await chain.run_before(dict(data))
         if hooked is None:
             return None
-        row = await self.adapter.update(model, where, hooked)
+        row = await db.update(model, where, hooked)
         if row is not None:
             await chain.run_after(row)
         return row
@@ -200,8 +203,8 @@ class Store:
     async def find_accounts(self, user_id: str) -> list[Row]:
         return await self.adapter.find_many("account", [Where("userId", user_id)], limit=self.find_many_limit)
 
-    async def find_credential_account(self, user_id: str) -> Row | None:
-        return await self.adapter.find_one(
+    async def find_credential_account(self, user_id: str, adapter: Adapter | None = None) -> Row | None:
+        return await (adapter or self.adapter).find_one(
             "account", [Where("userId", user_id), Where("providerId", CREDENTIAL)]
         )
 
@@ -209,11 +212,12 @@ class Store:
         """Delete the account row ``account_id`` only if it belongs to ``user_id``."""
         return await self._delete("account", [Where("id", account_id), Where("userId", user_id)])
 
-    async def set_password(self, user_id: str, password_hash: str) -> Row | None:
+    async def set_password(self, user_id: str, password_hash: str, adapter: Adapter | None = None) -> Row | None:
         return await self._update(
             "account",
             [Where("userId", user_id), Where("providerId", CREDENTIAL)],
             {"password": password_hash, "updatedAt": self.clock()},
+            adapter,
         )
 
     # -- OAuth accounts (provider identities) ---------------------------------------------------------
@@ -277,11 +281,13 @@ class Store:
         )
         return [self.public("session", r) for r in rows]
 
-    async def delete_sessions(self, user_id: str, *, except_token: str | None = None) -> int:
+    async def delete_sessions(
+        self, user_id: str, *, except_token: str | None = None, adapter: Adapter | None = None
+    ) -> int:
         where = [Where("userId", user_id)]
         if except_token is not None:
             where.append(Where("token", except_token, "ne"))
-        return await self._delete_many("session", where)
+        return await self._delete_many("session", where, adapter)
 
     async def delete_session_if_owned(self, token: str, user_id: str) -> Row | None:
         return await self._delete("session", [Where("token", token), Where("userId", user_id)])
@@ -298,10 +304,10 @@ class Store:
         )
         return row
 
-    async def consume_verification(self, identifier: str) -> Row | None:
+    async def consume_verification(self, identifier: str, adapter: Adapter | None = None) -> Row | None:
         """Single use: exactly one concurrent caller receives the row, and only if it has not expired."""
         where = [Where("identifier", identifier), Where("expiresAt", self.clock(), "gt")]
-        return await self._delete("verification", where, consume=True)
+        return await self._delete("verification", where, consume=True, adapter=adapter)
 
     async def delete_verifications(self, identifiers: Sequence[str]) -> int:
         return await self._delete_many("verification", [Where("identifier", list(identifiers), "in")])

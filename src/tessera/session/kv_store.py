@@ -333,7 +333,9 @@ class SecondaryStorageStore(Store):
         sessions.sort(key=lambda s: s.get("createdAt") or now)
         return sessions
 
-    async def delete_sessions(self, user_id: str, *, except_token: str | None = None) -> int:
+    async def delete_sessions(
+        self, user_id: str, *, except_token: str | None = None, adapter: Adapter | None = None
+    ) -> int:
         tokens = await self._list_tokens(user_id)
         doomed = [t for t in tokens if t != except_token]
         await asyncio.gather(*(self.storage.delete(t) for t in doomed))
@@ -344,7 +346,8 @@ class SecondaryStorageStore(Store):
         else:
             await self._update_list(user_id, remove=doomed)
         if self._db_fallback:
-            return max(len(doomed), await super().delete_sessions(user_id, except_token=except_token))
+            in_db = await super().delete_sessions(user_id, except_token=except_token, adapter=adapter)
+            return max(len(doomed), in_db)
         return len(doomed)
 
     # -- users ---------------------------------------------------------------------------------------
@@ -410,10 +413,10 @@ class SecondaryStorageStore(Store):
             return await super().find_verification(identifier)
         return self._verification(raw)
 
-    async def consume_verification(self, identifier: str) -> Row | None:
+    async def consume_verification(self, identifier: str, adapter: Adapter | None = None) -> Row | None:
         raw = await self.storage.get_and_delete(VERIFICATION + identifier)
         if self._verifications_in_db:
-            return await super().consume_verification(identifier)  # the table decides the single winner
+            return await super().consume_verification(identifier, adapter)  # the table decides the single winner
         return self._verification(raw)
 
     async def delete_verifications(self, identifiers: Sequence[str]) -> int:
