@@ -22,6 +22,7 @@ from .config import (
     AdvancedConfig,
     EmailAndPasswordConfig,
     EmailVerificationConfig,
+    OnAPIErrorConfig,
     RateLimitConfig,
     SessionConfig,
     UserConfig,
@@ -51,6 +52,8 @@ from .security.origins import (
     TrustedOrigins,
     check_callback_urls,
     check_form_csrf,
+    is_safe_relative,
+    matches_pattern,
     validate_origin,
 )
 from .session.codec import RowCodec
@@ -155,6 +158,7 @@ class Tessera:
         verification: VerificationConfig | Mapping[str, Any] | None = None,
         rate_limit: RateLimitConfig | Mapping[str, Any] | None = None,
         advanced: AdvancedConfig | Mapping[str, Any] | None = None,
+        on_api_error: OnAPIErrorConfig | Mapping[str, Any] | None = None,
         trusted_origins: OriginSource | None = None,
         plugins: Sequence[Plugin] = (),
         hooks: Mapping[str, Sequence[Hook]] | None = None,
@@ -185,6 +189,7 @@ class Tessera:
         verification_store_cfg = coerce(VerificationConfig, verification, "verification")
         rate_limit_cfg = coerce(RateLimitConfig, rate_limit, "rate_limit")
         advanced_cfg = coerce(AdvancedConfig, advanced, "advanced")
+        on_api_error_cfg = coerce(OnAPIErrorConfig, on_api_error, "on_api_error")
         if ep_config.min_password_length < 1 or ep_config.max_password_length < ep_config.min_password_length:
             raise ConfigError("email_and_password: need 1 <= min_password_length <= max_password_length")
         if session_cfg.update_age > session_cfg.expires_in:
@@ -242,11 +247,12 @@ class Tessera:
                 advanced=advanced_cfg, session=session_cfg, signer=signer, base_url=self.base_url,
                 production=self.production,
             ),
-            trusted_origins=TrustedOrigins(self.base_url, trusted_origins),
+            trusted_origins=_checked_origins(TrustedOrigins(self.base_url, trusted_origins), on_api_error_cfg),
             background=BackgroundRunner(advanced_cfg.background_tasks.handler),
             clock=clock,
             generate_id=generate_id,
             extra={"secondary_storage": secondary_storage, "social_providers": social_providers or {}},
+            on_api_error=on_api_error_cfg,
         )
         self.context.plugin_state["client_ip"] = ClientIP(advanced_cfg.ip_address, production=self.production)
         cache_cfg = session_cfg.cookie_cache
@@ -616,6 +622,21 @@ def _env_base_url(base_url: str | None) -> str | None:
     import os
 
     return base_url or os.environ.get("TESSERA_URL") or os.environ.get("BETTER_AUTH_URL") or None
+
+
+def _checked_origins(trusted: TrustedOrigins, on_api_error: OnAPIErrorConfig) -> TrustedOrigins:
+    """``on_api_error.error_url`` is a redirect target like a callbackURL: a safe root-relative path or a URL on
+    a trusted origin (a static one: at construction there is no request to ask a dynamic list about)."""
+    url = on_api_error.error_url
+    if url is None:
+        return trusted
+    if not isinstance(url, str) or not (
+        is_safe_relative(url) if url.startswith("/") else any(matches_pattern(url, p) for p in trusted.static)
+    ):
+        raise ConfigError(
+            f"on_api_error.error_url must be a root-relative path or a URL on a trusted origin, got {url!r}"
+        )
+    return trusted
 
 
 def _check_unique_ids(plugins: Sequence[Plugin]) -> None:

@@ -211,6 +211,16 @@ class AdvancedConfig:
     skip_trailing_slashes: bool = False
 
 
+@dataclass(frozen=True)
+class OnAPIErrorConfig:
+    """Better Auth's ``onAPIError``: where browser flows that fail are sent."""
+
+    #: replaces the built-in ``<base_url><base_path>/error`` page for OAuth callback failures, and the page
+    #: itself redirects here; ``?error=<code>`` (and ``error_description``) is appended. A root-relative path
+    #: or a URL on a trusted origin (checked when ``Tessera`` is built, against the static trusted origins).
+    error_url: str | None = None
+
+
 _NESTED: dict[tuple[str, str], type] = {
     ("UserConfig", "change_email"): ChangeEmailConfig,
     ("UserConfig", "delete_user"): DeleteUserConfig,

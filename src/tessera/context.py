@@ -14,6 +14,7 @@ from .config import (
     AdvancedConfig,
     EmailAndPasswordConfig,
     EmailVerificationConfig,
+    OnAPIErrorConfig,
     RateLimitConfig,
     SessionConfig,
     UserConfig,
@@ -108,6 +109,7 @@ class AuthContext:
     plugin_state: dict[str, Any] = field(default_factory=dict)
     #: options of the ``Tessera`` object, for plugins that need them
     extra: dict[str, Any] = field(default_factory=dict)
+    on_api_error: OnAPIErrorConfig = field(default_factory=OnAPIErrorConfig)
 
     def now(self) -> datetime:
         return self.clock()
@@ -153,6 +155,11 @@ class RequestContext:
     @property
     def base_url(self) -> str:
         return self.auth.resolve_base_url(self.request if self.is_http else None)
+
+    @property
+    def error_url(self) -> str:
+        """Where a failed browser flow sends the user: ``on_api_error.error_url``, else the built-in page."""
+        return self.auth.on_api_error.error_url or f"{self.base_url}{self.auth.base_path}/error"
 
     @property
     def headers(self) -> dict[str, str]:

@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from . import _json
 
 _COOKIE_SAFE = "-_.!~*'()"  # what encodeURIComponent leaves alone
+
+
+def append_query_params(url: str, params: dict[str, str]) -> str:
+    """``url`` with ``params`` added to its query, before any fragment (Better Auth's ``appendQueryParams``)."""
+    if not params:
+        return url
+    parts = urlsplit(url)
+    query = parts.query
+    extra = urlencode(params)
+    return urlunsplit(parts._replace(query=f"{query}{'' if query.endswith('&') else '&'}{extra}" if query else extra))
 
 
 def encode_cookie_value(value: str) -> str:

@@ -1,7 +1,9 @@
 import httpx
+import pytest
 from tests._helpers import BASE, Client, make_auth
 
 from tessera import Tessera
+from tessera.errors import ConfigError
 
 
 async def page(auth: Tessera, query: str) -> tuple[int, str, str | None]:
@@ -61,3 +63,33 @@ async def test_through_the_asgi_app() -> None:
 async def test_server_api_returns_the_page() -> None:
     response = await make_auth().api.error(query={"error": "oops"})
     assert response.status == 200 and b"<code>oops</code>" in response.body
+
+
+async def test_on_api_error_url_takes_the_user_there_instead() -> None:
+    auth = make_auth(on_api_error={"error_url": "https://app.example.com/oops?lang=en#help"},
+                     trusted_origins=["https://app.example.com"])
+    r = await Client(auth).get("/error", query="error=invalid_code&error_description=bad+thing")
+    assert (r.status, r.body, r.header("content-type")) == (302, b"", None)
+    assert r.header("location") == (
+        "https://app.example.com/oops?lang=en&error=invalid_code&error_description=bad+thing#help"
+    )
+    r = await Client(auth).get("/error", query="error=%3Cscript%3E")
+    assert r.header("location") == "https://app.example.com/oops?lang=en&error=UNKNOWN#help"
+
+
+@pytest.mark.parametrize("url", ["/oops", "/oops?x=1", f"{BASE}/oops", "https://app.example.com/oops"])
+def test_on_api_error_url_may_be_relative_or_on_a_trusted_origin(url: str) -> None:
+    auth = make_auth(on_api_error={"error_url": url}, trusted_origins=["https://app.example.com"])
+    assert auth.context.on_api_error.error_url == url
+
+
+@pytest.mark.parametrize("url", ["//evil.example/oops", "/\\evil.example", "https://evil.example/oops",
+                                 "javascript:alert(1)", "oops", "https://app.example.com.evil.example/"])
+def test_on_api_error_url_elsewhere_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"on_api_error\.error_url must be"):
+        make_auth(on_api_error={"error_url": url}, trusted_origins=["https://app.example.com"])
+
+
+def test_on_api_error_options_are_checked() -> None:
+    with pytest.raises(ConfigError, match="on_api_error: unknown option"):
+        make_auth(on_api_error={"error_uri": "/oops"})

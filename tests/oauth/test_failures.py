@@ -115,6 +115,21 @@ async def test_callback_without_state_or_with_garbage(provider: Provider) -> Non
     assert location(r) == f"{ERROR_PAGE}?error=state_mismatch"
 
 
+async def test_on_api_error_url_replaces_the_error_page_but_not_the_flows_own(provider: Provider) -> None:
+    auth = make_oauth_auth(provider, on_api_error={"error_url": "/auth-error?from=idp"})
+    browser = Client(auth)
+    r = await browser.get("/callback/idp", query="code=abc")
+    assert r.status == 302 and location(r) == "/auth-error?from=idp&error=state_not_found"
+    r = await browser.get("/callback/idp", query="code=abc&state=unknown-state")
+    assert location(r) == "/auth-error?from=idp&error=state_mismatch"
+    url = await start(browser)  # no errorCallbackURL: the configured page
+    r = await browser.get("/callback/idp", query=f"state={query_of(url)['state']}")
+    assert location(r) == "/auth-error?from=idp&error=no_code"
+    url = await start(browser, errorCallbackURL="/failed")  # the flow's own errorCallbackURL still wins
+    r = await browser.get("/callback/idp", query=f"state={query_of(url)['state']}")
+    assert location(r) == "/failed?error=no_code"
+
+
 async def test_missing_code_and_unknown_provider_in_callback(provider: Provider) -> None:
     auth = make_oauth_auth(provider)
     browser = Client(auth)

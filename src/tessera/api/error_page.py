@@ -2,7 +2,8 @@
 
 Everything taken from the query is HTML-escaped before it is shown (CVE-2025-71404 was this page reflecting
 ``?error=<script>…`` raw). In production the page is not shown at all: like Better Auth, the user is sent to
-``/?error=…`` for the application to explain.
+``/?error=…`` for the application to explain. With ``on_api_error.error_url`` set, the page is never shown:
+the user is sent there with the same parameters (and OAuth failures go there directly).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from urllib.parse import urlencode
 
 from ..context import RequestContext
 from ..endpoints import endpoint
-from ..http import Response
+from ..http import Response, append_query_params
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -60,9 +61,11 @@ async def error_page(ctx: RequestContext) -> Any:
     raw_code = _first(ctx.query.get("error")) or "UNKNOWN"
     code = raw_code if _CODE.fullmatch(raw_code) else "UNKNOWN"
     description = _first(ctx.query.get("error_description"))
+    params = {"error": code, **({"error_description": description} if description else {})}
+    # a bare 302 (no content type), as Better Auth's ``new Response(null, {status: 302})``
+    if ctx.auth.on_api_error.error_url:
+        return Response(302, b"", [("location", append_query_params(ctx.auth.on_api_error.error_url, params))])
     if ctx.auth.production:
-        params = {"error": code, **({"error_description": description} if description else {})}
-        # a bare 302 (no content type), as Better Auth's ``new Response(null, {status: 302})``
         return Response(302, b"", [("location", "/?" + urlencode(params))])
     page = _PAGE.format(code=escape(code), description=escape(description or _DEFAULT_DESCRIPTION))
     return Response(

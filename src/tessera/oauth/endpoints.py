@@ -24,6 +24,7 @@ from ..context import RequestContext
 from ..crypto.random import generate_id
 from ..endpoints import Endpoint, endpoint
 from ..errors import APIError, BaseErrorCodes, ConfigError, ErrorCodes, Redirect, code
+from ..http import append_query_params
 from ..jwt import JWTError, decode_unverified
 from ..session.issue import set_session_cookies
 from ..session.resolver import resolve_session
@@ -84,15 +85,11 @@ def _redirect_uri(ctx: RequestContext, provider: OAuthProvider) -> str:
     return f"{_api_base(ctx)}/callback/{provider.id}"
 
 
-def _append_query(url: str, params: dict[str, str]) -> str:
-    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
-
-
 def _error_redirect(url: str, error: str, description: str | None = None) -> Redirect:
     params = {"error": error}
     if description:
         params["error_description"] = description
-    return Redirect(_append_query(url, params))
+    return Redirect(append_query_params(url, params))
 
 
 async def _provider(ctx: RequestContext, provider_id: str) -> OAuthProvider:
@@ -216,7 +213,7 @@ async def sign_in_social(ctx: RequestContext) -> Any:
 async def callback_oauth(ctx: RequestContext) -> Any:
     provider_id = ctx.params["id"]
     api_base = _api_base(ctx)
-    default_error = f"{api_base}/error"
+    default_error = ctx.error_url
     query = ctx.query
     if ctx.request.method == "POST":
         # response_mode=form_post: the provider POSTs cross-site, where SameSite=Lax cookies are not sent;
