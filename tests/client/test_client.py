@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tessera.client import AsyncTesseraClient, AuthenticationError, ClientError, TesseraClient
+from tessera.client import AsyncTesseraClient, AuthenticationError, ClientError, TesseraClient, TransientError
 from tessera.jwt import Verifier
 from tessera.plugins.jwt import jwt
 from tests._tokens import BASE, make_auth
@@ -111,3 +115,66 @@ def test_sync_client_against_a_real_server(server: str) -> None:
         client.sign_out()
         with pytest.raises(AuthenticationError):
             client.get_token()
+
+
+def _unsigned_jwt(**claims: Any) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'EdDSA', 'typ': 'JWT'})}.{part(claims)}.c2ln"
+
+
+HEADER_JWT = _unsigned_jwt(sub="u", iat=time.time(), exp=time.time() + 900)
+
+
+class Recorder:
+    """A mock server for both twins: records each request; ``down`` makes the network fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str | None, Any]] = []
+        self.down = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        body = json.loads(request.content) if request.content else None
+        self.sent.append((request.method, request.url.path, request.headers.get("origin"), body))
+        # as the jwt plugin does on a session's answers; here only sign-in's, so sign-out's drop shows
+        headers = {"set-auth-jwt": HEADER_JWT} if request.url.path.endswith("/sign-in/email") else {}
+        return httpx.Response(200, json={"token": "t", "user": {}}, headers=headers)
+
+
+async def test_both_twins_send_the_same_requests_and_map_network_errors() -> None:
+    recorders = Recorder(), Recorder()
+    blocking = TesseraClient(BASE, http=httpx.Client(transport=httpx.MockTransport(recorders[0])))
+    asynchronous = AsyncTesseraClient(BASE, http=httpx.AsyncClient(transport=httpx.MockTransport(recorders[1])))
+    blocking.sign_up_email("a@example.com", "pw-123456", "A", image="i")
+    blocking.sign_in_email("a@example.com", "pw-123456", remember_me=False)
+    assert blocking.tokens.token == HEADER_JWT
+    blocking.sign_out()
+    assert blocking.tokens.token is None
+    blocking.get_session()
+    await asynchronous.sign_up_email("a@example.com", "pw-123456", "A", image="i")
+    await asynchronous.sign_in_email("a@example.com", "pw-123456", remember_me=False)
+    assert asynchronous.tokens.token == HEADER_JWT
+    await asynchronous.sign_out()
+    assert asynchronous.tokens.token is None
+    await asynchronous.get_session()
+    assert recorders[0].sent == recorders[1].sent == [
+        ("POST", "/api/auth/sign-up/email", BASE,
+         {"email": "a@example.com", "password": "pw-123456", "name": "A", "image": "i"}),
+        ("POST", "/api/auth/sign-in/email", BASE,
+         {"email": "a@example.com", "password": "pw-123456", "rememberMe": False}),
+        ("POST", "/api/auth/sign-out", BASE, {}),
+        ("GET", "/api/auth/get-session", None, None),
+    ]
+    for recorder in recorders:
+        recorder.down = True
+    with pytest.raises(TransientError) as sync_error:
+        blocking.get_session()
+    with pytest.raises(TransientError) as async_error:
+        await asynchronous.get_session()
+    assert (sync_error.value.code, async_error.value.code) == ("NETWORK_ERROR", "NETWORK_ERROR")
+    assert str(sync_error.value) == str(async_error.value)
+    blocking.close()
+    await asynchronous.aclose()

@@ -8,8 +8,9 @@ server's CSRF check on cookie-bearing POSTs, as a browser would.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ._errors import ClientError, TransientError, error_for
@@ -24,17 +25,6 @@ except ImportError as exc:  # pragma: no cover - depends on installed extras
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _sign_up_body(email: str, password: str, name: str, extra: Mapping[str, Any]) -> dict[str, Any]:
-    return {"email": email, "password": password, "name": name, **extra}
-
-
-def _sign_in_body(email: str, password: str, remember_me: bool | None, extra: Mapping[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = {"email": email, "password": password, **extra}
-    if remember_me is not None:
-        body["rememberMe"] = remember_me
-    return body
 
 
 def _parse(response: httpx.Response) -> Any:
@@ -54,7 +44,29 @@ def _token_from(body: Any) -> str:
     return token
 
 
+@contextmanager
+def _network_errors() -> Iterator[None]:
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        raise TransientError(0, "NETWORK_ERROR", str(exc) or type(exc).__name__) from exc
+
+
+class _Tokens(Protocol):
+    def offer(self, token: str) -> None: ...
+
+    def invalidate(self) -> None: ...
+
+
+#: one endpoint call, as ``request`` takes it: method, path, JSON body
+Call = tuple[str, str, Any]
+
+
 class _Base:
+    """What the two clients share: each builds its calls here and only performs the I/O itself."""
+
+    tokens: _Tokens
+
     def __init__(self, base_url: str, base_path: str, origin: str | None, token_path: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.base_path = base_path.rstrip("/")
@@ -67,9 +79,37 @@ class _Base:
     def _headers(self, method: str) -> dict[str, str]:
         return {"origin": self.origin} if method != "GET" else {}
 
+    def _request_args(self, method: str, path: str, json: Any, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        return {"method": method, "url": self._url(path), "json": json, "params": params,
+                "headers": self._headers(method)}
+
+    def _answer(self, response: httpx.Response) -> Any:
+        """The decoded answer (or a ``ClientError``); a ``set-auth-jwt`` header refreshes the held token."""
+        jwt = response.headers.get("set-auth-jwt")
+        if jwt and response.status_code < 400:
+            self.tokens.offer(jwt)
+        return _parse(response)
+
+    @staticmethod
+    def _sign_up(email: str, password: str, name: str, extra: Mapping[str, Any]) -> Call:
+        return "POST", "/sign-up/email", {"email": email, "password": password, "name": name, **extra}
+
+    def _sign_in(self, email: str, password: str, remember_me: bool | None, extra: Mapping[str, Any]) -> Call:
+        self.tokens.invalidate()  # another identity from now on
+        body: dict[str, Any] = {"email": email, "password": password, **extra}
+        if remember_me is not None:
+            body["rememberMe"] = remember_me
+        return "POST", "/sign-in/email", body
+
+    def _sign_out(self) -> Call:
+        self.tokens.invalidate()
+        return "POST", "/sign-out", {}
+
 
 class AsyncTesseraClient(_Base):
     """``async with AsyncTesseraClient("https://auth.example.com") as auth: await auth.sign_in_email(...)``."""
+
+    tokens: AsyncTokenHolder
 
     def __init__(
         self,
@@ -89,30 +129,18 @@ class AsyncTesseraClient(_Base):
 
     async def request(self, method: str, path: str, json: Any = None, *, params: Mapping[str, Any] | None = None) -> Any:
         """Call any endpoint: the decoded JSON answer, or a ``ClientError``."""
-        try:
-            response = await self.http.request(
-                method, self._url(path), json=json, params=params, headers=self._headers(method)
-            )
-        except httpx.HTTPError as exc:
-            raise TransientError(0, "NETWORK_ERROR", str(exc) or type(exc).__name__) from exc
-        self._after(response)
-        return _parse(response)
-
-    def _after(self, response: httpx.Response) -> None:
-        jwt = response.headers.get("set-auth-jwt")
-        if jwt and response.status_code < 400:
-            self.tokens.offer(jwt)
+        with _network_errors():
+            response = await self.http.request(**self._request_args(method, path, json, params))
+        return self._answer(response)
 
     async def sign_up_email(self, email: str, password: str, name: str, **extra: Any) -> Any:
-        return await self.request("POST", "/sign-up/email", _sign_up_body(email, password, name, extra))
+        return await self.request(*self._sign_up(email, password, name, extra))
 
     async def sign_in_email(self, email: str, password: str, *, remember_me: bool | None = None, **extra: Any) -> Any:
-        self.tokens.invalidate()  # another identity from now on
-        return await self.request("POST", "/sign-in/email", _sign_in_body(email, password, remember_me, extra))
+        return await self.request(*self._sign_in(email, password, remember_me, extra))
 
     async def sign_out(self) -> Any:
-        self.tokens.invalidate()
-        return await self.request("POST", "/sign-out", {})
+        return await self.request(*self._sign_out())
 
     async def get_session(self) -> Any:
         """``{session, user}`` or ``None``; a ``set-auth-jwt`` header refreshes the held token for free."""
@@ -141,6 +169,8 @@ class AsyncTesseraClient(_Base):
 class TesseraClient(_Base):
     """The blocking twin of ``AsyncTesseraClient`` (same methods, ``httpx.Client`` underneath)."""
 
+    tokens: TokenHolder
+
     def __init__(
         self,
         base_url: str,
@@ -158,25 +188,19 @@ class TesseraClient(_Base):
         self.tokens = TokenHolder(self._fetch_token, refresh_margin=refresh_margin, clock=clock)
 
     def request(self, method: str, path: str, json: Any = None, *, params: Mapping[str, Any] | None = None) -> Any:
-        try:
-            response = self.http.request(method, self._url(path), json=json, params=params, headers=self._headers(method))
-        except httpx.HTTPError as exc:
-            raise TransientError(0, "NETWORK_ERROR", str(exc) or type(exc).__name__) from exc
-        jwt = response.headers.get("set-auth-jwt")
-        if jwt and response.status_code < 400:
-            self.tokens.offer(jwt)
-        return _parse(response)
+        """Call any endpoint: the decoded JSON answer, or a ``ClientError``."""
+        with _network_errors():
+            response = self.http.request(**self._request_args(method, path, json, params))
+        return self._answer(response)
 
     def sign_up_email(self, email: str, password: str, name: str, **extra: Any) -> Any:
-        return self.request("POST", "/sign-up/email", _sign_up_body(email, password, name, extra))
+        return self.request(*self._sign_up(email, password, name, extra))
 
     def sign_in_email(self, email: str, password: str, *, remember_me: bool | None = None, **extra: Any) -> Any:
-        self.tokens.invalidate()
-        return self.request("POST", "/sign-in/email", _sign_in_body(email, password, remember_me, extra))
+        return self.request(*self._sign_in(email, password, remember_me, extra))
 
     def sign_out(self) -> Any:
-        self.tokens.invalidate()
-        return self.request("POST", "/sign-out", {})
+        return self.request(*self._sign_out())
 
     def get_session(self) -> Any:
         return self.request("GET", "/get-session")
