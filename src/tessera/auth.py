@@ -24,12 +24,13 @@ from .config import (
     EmailVerificationConfig,
     OnAPIErrorConfig,
     RateLimitConfig,
+    SecretsOption,
     SessionConfig,
     UserConfig,
     VerificationConfig,
     coerce,
     is_production,
-    resolve_secret,
+    resolve_secrets,
 )
 from .context import AuthContext, BackgroundRunner, RequestContext
 from .crypto.random import generate_id as random_id
@@ -145,6 +146,7 @@ class Tessera:
         self,
         *,
         secret: str | None = None,
+        secrets: SecretsOption | None = None,
         base_url: str | None = None,
         base_path: str = "/api/auth",
         app_name: str = "Tessera",
@@ -172,7 +174,9 @@ class Tessera:
         if unknown:
             raise ConfigError(f"unknown option(s): {', '.join(sorted(unknown))}")
         self.production = is_production(production)
-        self.secret = resolve_secret(secret, self.production)
+        #: every secret of the deployment (``secrets`` rotation); ``secret`` is its current one
+        self.keyring = resolve_secrets(secret, secrets, self.production)
+        self.secret = self.keyring.current
         base_url = _env_base_url(base_url)
         if base_url is not None and not urlsplit(base_url).scheme:
             raise ConfigError(f"base_url must be absolute (https://example.com), got {base_url!r}")
@@ -230,6 +234,7 @@ class Tessera:
             base_url=self.base_url,
             base_path=self.base_path,
             secret=self.secret,
+            keyring=self.keyring,
             signer=signer,
             production=self.production,
             email_and_password=ep_config,
@@ -266,7 +271,7 @@ class Tessera:
         store.user_listeners.append(self.revocations.user_changed)
         if cache_cfg.enabled:
             self.context.plugin_state["cookie_cache"] = CookieCache(
-                cache_cfg, secret=self.secret, signer=signer, cookies=self.context.cookies, session=session_cfg,
+                cache_cfg, keyring=self.keyring, signer=signer, cookies=self.context.cookies, session=session_cfg,
                 codec=RowCodec(models), revocations=self.revocations,
             )
         self.context.plugin_state["oauth"] = build_runtime(

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from .crypto.keyring import Keyring
 from .crypto.password import PasswordHasher, ScryptHasher
 from .db.schema import Field
 from .errors import ConfigError
@@ -239,14 +240,23 @@ def is_production(explicit: bool | None = None) -> bool:
     return env.lower() == "production"
 
 
+def _env_secret() -> str | None:
+    return os.environ.get("TESSERA_SECRET") or os.environ.get("BETTER_AUTH_SECRET") or os.environ.get("AUTH_SECRET")
+
+
+def _check_strength(value: str, production: bool, what: str) -> None:
+    if value == DEFAULT_SECRET and production:
+        raise ConfigError(f"the default development secret cannot be used in production ({what})")
+    if len(value) < 32:
+        message = f"{what} is shorter than 32 characters; generate one with `tessera secret`"
+        if production:
+            raise ConfigError(message)
+        warnings.warn(message, stacklevel=4)
+
+
 def resolve_secret(secret: str | None, production: bool) -> str:
     """Option, then ``TESSERA_SECRET``/``BETTER_AUTH_SECRET``/``AUTH_SECRET``; weak secrets fail in production."""
-    value = (
-        secret
-        or os.environ.get("TESSERA_SECRET")
-        or os.environ.get("BETTER_AUTH_SECRET")
-        or os.environ.get("AUTH_SECRET")
-    )
+    value = secret or _env_secret()
     if not value:
         if production:
             raise ConfigError(
@@ -257,11 +267,79 @@ def resolve_secret(secret: str | None, production: bool) -> str:
             stacklevel=3,
         )
         return DEFAULT_SECRET
-    if value == DEFAULT_SECRET and production:
-        raise ConfigError("the default development secret cannot be used in production")
-    if len(value) < 32:
-        message = "the secret is shorter than 32 characters; generate one with `tessera secret`"
-        if production:
-            raise ConfigError(message)
-        warnings.warn(message, stacklevel=3)
+    _check_strength(value, production, "the secret")
     return value
+
+
+#: ``[{"version": 2, "value": "…"}, …]`` (Better Auth's shape) or ``[(2, "…"), …]``, the current secret first
+SecretsOption = Sequence[Mapping[str, Any] | tuple[int, str]]
+
+
+def parse_secrets_env(value: str, name: str = "TESSERA_SECRETS") -> list[tuple[int, str]]:
+    """``"2:new,1:old"`` → ``[(2, "new"), (1, "old")]`` (Better Auth's ``parseSecretsEnv``)."""
+    entries = []
+    for position, entry in enumerate(value.split(","), 1):
+        head, sep, secret = entry.strip().partition(":")
+        if not sep:
+            raise ConfigError(f'{name}: entry {position} is not "<version>:<secret>"')
+        if not head.strip().isdigit():
+            raise ConfigError(f"{name}: entry {position} has version {head!r}; versions are non-negative integers")
+        entries.append((int(head), secret.strip()))
+    return entries
+
+
+def _secret_entries(secrets: SecretsOption) -> list[tuple[int, str]]:
+    if isinstance(secrets, (str, bytes)) or not isinstance(secrets, Sequence):
+        raise ConfigError('secrets: expected a list like [{"version": 2, "value": "..."}, ...]')
+    entries = []
+    for item in secrets:
+        if isinstance(item, Mapping):
+            unknown = sorted(set(item) - {"version", "value"})
+            if unknown:
+                raise ConfigError(f"secrets: unknown key(s) {', '.join(unknown)}; known: version, value")
+            version, value = item.get("version"), item.get("value")
+        elif isinstance(item, tuple) and len(item) == 2:
+            version, value = item
+        else:
+            raise ConfigError(f"secrets: expected {{version, value}} or (version, value), got {item!r}")
+        if isinstance(version, str) and version.strip().isdigit():
+            version = int(version)  # Better Auth accepts "2" as well as 2
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise ConfigError(f"secrets: version {version!r} is not a non-negative integer")
+        if not isinstance(value, str):
+            raise ConfigError(f"secrets: the value of version {version} must be a string")
+        entries.append((version, value))
+    return entries
+
+
+def resolve_secrets(secret: str | None, secrets: SecretsOption | None, production: bool) -> Keyring:
+    """The deployment's keyring: ``secrets`` (or ``TESSERA_SECRETS``/``BETTER_AUTH_SECRETS``) when given,
+    otherwise the single ``secret`` (``resolve_secret``).
+
+    With versioned secrets the first is current: it signs cookies and encrypts; every version decrypts the
+    envelopes that name it. ``secret``/``TESSERA_SECRET``/``BETTER_AUTH_SECRET``, when also set, is the legacy
+    secret that reads bare-hex payloads written before the switch (Better Auth ignores its default
+    development secret there, and so do we). The current secret follows the same strength rules as
+    ``secret``; older versions only read existing data and are not judged.
+    """
+    if secrets is not None:
+        entries = _secret_entries(secrets)
+    else:
+        env_name = "TESSERA_SECRETS" if os.environ.get("TESSERA_SECRETS") else "BETTER_AUTH_SECRETS"
+        env_value = os.environ.get(env_name)
+        if not env_value:
+            return Keyring.single(resolve_secret(secret, production))
+        entries = parse_secrets_env(env_value, env_name)
+    if not entries:
+        raise ConfigError("secrets: the list must contain at least one {version, value}")
+    seen: set[int] = set()
+    for version, value in entries:
+        if not value:
+            raise ConfigError(f"secrets: the value of version {version} is empty")
+        if version in seen:
+            raise ConfigError(f"secrets: version {version} appears twice; each version must be unique")
+        seen.add(version)
+    current_version, current = entries[0]
+    _check_strength(current, production, f"the current secret (version {current_version})")
+    legacy = secret or _env_secret()
+    return Keyring.versioned(entries, legacy=legacy if legacy and legacy != DEFAULT_SECRET else None)

@@ -20,6 +20,7 @@ from .config import (
     UserConfig,
     VerificationConfig,
 )
+from .crypto.keyring import Keyring
 from .crypto.signing import Signer
 from .db.adapter import Adapter
 from .db.schema import Schema
@@ -86,7 +87,10 @@ class AuthContext:
     app_name: str
     base_url: str | None
     base_path: str
+    #: the current secret (signs cookies); ``keyring.current``
     secret: str
+    #: every configured secret, for data encrypted at rest (``crypto.symmetric``)
+    keyring: Keyring
     signer: Signer
     production: bool
     email_and_password: EmailAndPasswordConfig

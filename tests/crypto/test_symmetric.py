@@ -8,6 +8,7 @@ import os
 import pytest
 from tests._ba_vectors import BA_ENVELOPE, BA_SECRET
 
+from tessera.crypto.keyring import Keyring
 from tessera.crypto.symmetric import (
     DecryptionError,
     _hchacha20,
@@ -57,11 +58,11 @@ def test_round_trip_and_fresh_nonce() -> None:
 
 
 def test_versioned_envelope() -> None:
-    sealed = symmetric_encrypt(SECRET, "data", version=2)
+    sealed = symmetric_encrypt(Keyring.versioned([(2, SECRET), (1, "old")]), "data")
     assert sealed.startswith("$ba$2$")
-    assert symmetric_decrypt(None, sealed, secrets={2: SECRET, 1: "old"}) == "data"
+    assert symmetric_decrypt(Keyring.versioned([(3, "new"), (2, SECRET)]), sealed) == "data"
     with pytest.raises(DecryptionError, match="version 2"):
-        symmetric_decrypt(SECRET, sealed, secrets={1: SECRET})
+        symmetric_decrypt(Keyring.versioned([(1, SECRET)]), sealed)
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,20 @@ async def test_tokens_are_encrypted_at_rest_in_better_auths_format(provider: Pro
     assert body["idToken"] == account["idToken"] and body["accessTokenExpiresAt"].endswith("Z")
 
 
+async def test_tokens_follow_secret_rotation(provider: Provider) -> None:
+    """Under ``secrets`` the tokens are ``$ba$<current>$`` envelopes, and stay readable after the next rotation."""
+    old, new = "rotation-old-secret-0123456789abcdef", "rotation-new-secret-0123456789abcdef"
+    auth, _, account = await _signed_in(
+        provider, "rot", account={"encrypt_oauth_tokens": True}, secrets=[{"version": 1, "value": old}]
+    )
+    assert account["accessToken"].startswith("$ba$1$") and account["refreshToken"].startswith("$ba$1$")
+    rotated = make_oauth_auth(
+        provider, database=auth.adapter, account={"encrypt_oauth_tokens": True}, secrets=[(2, new), (1, old)]
+    )
+    token = await rotated.api.get_access_token(body={"accountId": account["id"], "userId": account["userId"]})
+    assert _userinfo_status(provider, token["accessToken"]) == 200
+
+
 async def test_rows_written_before_encryption_still_read(provider: Provider) -> None:
     auth, _, account = await _signed_in(provider, "legacy")
     encrypted = make_oauth_auth(provider, database=auth.adapter, account={"encrypt_oauth_tokens": True})

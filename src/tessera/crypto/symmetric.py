@@ -2,9 +2,10 @@
 
 Wire format (``packages/better-auth/src/crypto/index.ts``): ``hex(nonce[24] || ciphertext || tag[16])`` where the
 key is ``SHA-256(utf8(secret))`` and the nonce is random (noble's ``managedNonce``). With versioned secrets
-(``secrets=[{version, value}]``) the hex is wrapped as ``$ba$<version>$<hex>``; a bare hex string is the legacy
-form, decrypted with the single secret. Both directions interoperate with Better Auth byte for byte, so a
-``jwks`` table (or any encrypted column) can be shared between the two.
+(``secrets=[{version, value}]``, a versioned ``Keyring``) the hex is wrapped as ``$ba$<version>$<hex>`` and
+read with the secret of that version; a bare hex string is the legacy form, read with the legacy secret. Both
+directions interoperate with Better Auth byte for byte, so a ``jwks`` table (or any encrypted column) can be
+shared between the two.
 
 ``cryptography`` ships ChaCha20-Poly1305 with a 96-bit nonce but not the extended-nonce variant; XChaCha20 is
 that construction keyed by an HChaCha20 subkey (draft-irtf-cfrg-xchacha §2.3), computed here in a few lines of
@@ -17,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+from .keyring import Keyring
 
 ENVELOPE_PREFIX = "$ba$"
 NONCE_SIZE = 24
@@ -116,23 +118,40 @@ def parse_envelope(data: str) -> tuple[int, str] | None:
     return int(head), ciphertext
 
 
-def symmetric_encrypt(secret: str, data: str, *, version: int | None = None) -> str:
-    """Encrypt ``data`` as Better Auth does: bare hex, or a ``$ba$<version>$`` envelope for versioned secrets."""
-    sealed = _seal(secret, data)
-    return sealed if version is None else f"{ENVELOPE_PREFIX}{version}${sealed}"
+def symmetric_encrypt(key: str | Keyring, data: str) -> str:
+    """Encrypt ``data`` as Better Auth does: bare hex under a plain secret (or an unversioned keyring), a
+    ``$ba$<version>$<hex>`` envelope under the current secret of a versioned keyring."""
+    if isinstance(key, str):
+        return _seal(key, data)
+    sealed = _seal(key.current, data)
+    return sealed if key.current_version is None else f"{ENVELOPE_PREFIX}{key.current_version}${sealed}"
 
 
-def symmetric_decrypt(
-    secret: str | None, data: str, *, secrets: Mapping[int, str] | None = None
-) -> str:
-    """Decrypt an envelope with the secret of its version, or a bare-hex payload with ``secret``."""
+def symmetric_decrypt(key: str | Keyring, data: str) -> str:
+    """Decrypt an envelope with the secret of the version it names, a bare-hex payload with the legacy secret.
+
+    Raises ``DecryptionError`` naming the cause: a version that is not (or no longer) configured, no legacy
+    secret for a bare-hex payload, or a ciphertext that does not authenticate.
+    """
+    keyring = Keyring.single(key) if isinstance(key, str) else key
     envelope = parse_envelope(data)
     if envelope is not None:
         version, ciphertext = envelope
-        versioned = (secrets or {}).get(version)
-        if versioned is None:
-            raise DecryptionError(f"secret version {version} is not configured (was it retired?)")
-        return _open(versioned, ciphertext)
-    if secret is None:
-        raise DecryptionError("a bare-hex payload needs the legacy secret")
-    return _open(secret, data)
+        secret = keyring.versions.get(version)
+        if secret is None:
+            if not keyring.is_versioned:
+                raise DecryptionError(
+                    f"the payload was encrypted with secret version {version}, but no versioned `secrets` are "
+                    "configured"
+                )
+            raise DecryptionError(
+                f"secret version {version} is not configured (was it retired?); configured: "
+                + ", ".join(map(str, keyring.versions))
+            )
+        return _open(secret, ciphertext)
+    if keyring.legacy is None:
+        raise DecryptionError(
+            "a bare-hex (unversioned) payload needs the legacy secret: set `secret` (or BETTER_AUTH_SECRET) "
+            "next to `secrets`"
+        )
+    return _open(keyring.legacy, data)

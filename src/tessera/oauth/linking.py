@@ -21,7 +21,7 @@ import contextlib
 from typing import Any
 
 from ..context import AuthContext, RequestContext
-from ..crypto.purpose import derive_purpose_key
+from ..crypto.purpose import purpose_keyring
 from ..crypto.symmetric import DecryptionError, symmetric_decrypt, symmetric_encrypt
 from ..db.adapter import Row, UniqueViolation
 from ..session.issue import create_session
@@ -187,7 +187,7 @@ async def _maybe_send_verification(
 
 def seal_link_session(auth: AuthContext, session_token: str) -> str:
     """The session that starts a link, sealed under its own purpose key and carried in the state."""
-    return symmetric_encrypt(derive_purpose_key(auth.secret, LINK_SESSION_PURPOSE), session_token)
+    return symmetric_encrypt(purpose_keyring(auth.keyring, LINK_SESSION_PURPOSE), session_token)
 
 
 async def _link_session_live(auth: AuthContext, link: dict[str, Any]) -> bool:
@@ -195,7 +195,7 @@ async def _link_session_live(auth: AuthContext, link: dict[str, Any]) -> bool:
     if not isinstance(sealed, str):
         return False
     try:
-        token = symmetric_decrypt(derive_purpose_key(auth.secret, LINK_SESSION_PURPOSE), sealed)
+        token = symmetric_decrypt(purpose_keyring(auth.keyring, LINK_SESSION_PURPOSE), sealed)
     except DecryptionError:
         return False
     data = await auth.store.find_session(token)

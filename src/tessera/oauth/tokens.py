@@ -2,7 +2,8 @@
 
 With ``account.encrypt_oauth_tokens`` the access and refresh tokens are sealed in Better Auth's format
 (``crypto.symmetric``), so a database shared with a Better Auth deployment stays readable by both; rows written
-before encryption was switched on are read as plain text. ID tokens are stored as they are (as Better Auth does):
+before encryption was switched on are read as plain text. With ``secrets`` rotation the tokens are written
+under the current version and read under the version their envelope names. ID tokens are stored as they are (as Better Auth does):
 they are signed, short-lived, and carry no authority of their own.
 """
 
@@ -29,7 +30,7 @@ def is_likely_encrypted(value: str) -> bool:
 
 def seal(auth: AuthContext, token: str | None) -> str | None:
     if token and auth.account_config.encrypt_oauth_tokens:
-        return symmetric_encrypt(auth.secret, token)
+        return symmetric_encrypt(auth.keyring, token)
     return token
 
 
@@ -37,7 +38,7 @@ def unseal(auth: AuthContext, stored: str | None) -> str | None:
     if not stored or not auth.account_config.encrypt_oauth_tokens or not is_likely_encrypted(stored):
         return stored
     try:
-        return symmetric_decrypt(auth.secret, stored, secrets=getattr(auth, "secrets", None))
+        return symmetric_decrypt(auth.keyring, stored)
     except DecryptionError:
         # a plain token that merely looks like hex (written before encryption was enabled)
         return stored

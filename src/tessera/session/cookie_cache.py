@@ -36,6 +36,7 @@ from .. import _json
 from ..config import CookieCacheConfig, SessionConfig
 from ..crypto.hs256 import b64url_decode
 from ..crypto.jwe import DirectEncrypter
+from ..crypto.keyring import Keyring
 from ..crypto.signing import Signer
 from ..errors import ConfigError
 from ..http import CookieAttributes, Request, serialize_cookie
@@ -184,8 +185,11 @@ class JWTStrategy:
 
 
 class JWEStrategy:
-    def __init__(self, encrypter: DirectEncrypter) -> None:
+    """Encrypts with the current secret; decrypts with any configured one (the header ``kid`` tells them apart)."""
+
+    def __init__(self, encrypter: DirectEncrypter, *older: DirectEncrypter) -> None:
         self._encrypter = encrypter
+        self._decrypters = (encrypter, *older)
 
     def encode(self, payload: bytes, now_ms: int, ttl: int) -> str:
         iat = now_ms // 1000
@@ -193,8 +197,11 @@ class JWEStrategy:
         return self._encrypter.encrypt(payload[:-1] + tail)
 
     def decode(self, value: str) -> Decoded | None:
-        plaintext = self._encrypter.decrypt(value)
-        if plaintext is None:
+        for decrypter in self._decrypters:  # a kid that is not the decrypter's is refused before any crypto
+            plaintext = decrypter.decrypt(value)
+            if plaintext is not None:
+                break
+        else:
             return None
         try:
             claims = _json.loads(plaintext)
@@ -204,13 +211,13 @@ class JWEStrategy:
         return Decoded(claims, expires, _payload_of(plaintext)) if expires is not None else None
 
 
-def make_strategy(name: str, secret: str, signer: Signer) -> Strategy:
+def make_strategy(name: str, keyring: Keyring, signer: Signer) -> Strategy:
     if name == "compact":
-        return CompactStrategy(signer, secret)
+        return CompactStrategy(signer, keyring.current)
     if name == "jwt":
         return JWTStrategy(signer)
     if name == "jwe":
-        return JWEStrategy(DirectEncrypter(secret, JWE_SALT))
+        return JWEStrategy(*(DirectEncrypter(secret, JWE_SALT) for secret in keyring.all_secrets()))
     raise ConfigError(f"session.cookie_cache.strategy must be compact, jwt or jwe, not {name!r}")
 
 
@@ -221,7 +228,7 @@ class CookieCache:
         self,
         config: CookieCacheConfig,
         *,
-        secret: str,
+        keyring: Keyring,
         signer: Signer,
         cookies: SessionCookies,
         session: SessionConfig,
@@ -235,7 +242,7 @@ class CookieCache:
             raise ConfigError("session.cookie_cache.refresh_before must be >= 0 and < max_age")
         if inspect.iscoroutinefunction(config.version):
             raise ConfigError("session.cookie_cache.version must be a string or a synchronous function")
-        self.strategy = make_strategy(config.strategy, secret, signer)
+        self.strategy = make_strategy(config.strategy, keyring, signer)
         self.max_age = config.max_age
         self.refresh_before_ms = refresh_before * 1000
         self._version = config.version

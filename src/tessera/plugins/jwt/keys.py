@@ -19,7 +19,8 @@ Rotation (``jwks.rotation_interval``), safe for verifiers that cache the JWKS:
   seconds when it meets an unknown ``kid``. Two instances rotating at once both insert a key; both are
   published, so nothing breaks, and signing converges on the newest.
 
-Rows stay Better Auth's (``kid`` = row id, public JWK JSON, private JWK encrypted with the secret), so both
+Rows stay Better Auth's (``kid`` = row id, public JWK JSON, private JWK encrypted with the keyring: bare hex, or a
+``$ba$<version>$`` envelope under ``secrets`` rotation, read with any configured version), so both
 implementations can share the table. Better Auth signs with its newest key at once, without the lead.
 """
 
@@ -240,8 +241,7 @@ class KeyManager:
     def _private_key(self, stored: str, kid: str, alg: str) -> PrivateJWK:
         value = _json.loads(stored)
         if isinstance(value, str):  # JSON-quoted ciphertext
-            secrets = getattr(self.ctx, "secrets", None)
-            value = _json.loads(symmetric_decrypt(self.ctx.secret, value, secrets=secrets))
+            value = _json.loads(symmetric_decrypt(self.ctx.keyring, value))
         return load_private_jwk(value, kid=kid, alg=alg)
 
     def _warn(self, kid: str, message: str) -> None:
@@ -293,7 +293,7 @@ class KeyManager:
             "id": ctx.generate_id("jwks"),
             "publicKey": _json.dumps_str(jwk.public.params),
             "privateKey": private_json if cfg.disable_private_key_encryption
-            else _json.dumps_str(symmetric_encrypt(ctx.secret, private_json)),
+            else _json.dumps_str(symmetric_encrypt(ctx.keyring, private_json)),
             "createdAt": now,
             "expiresAt": now + timedelta(seconds=self.options.publish_lead + cfg.rotation_interval)
             if cfg.rotation_interval else None,
