@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
+from tessera.adapters.memory import MemoryAdapter
 from tessera.jwt import decode_unverified, encode, generate_jwk
 from tessera.plugins.jwt import jwt
 from tessera.session.revocation import RevocationEvent
 from tessera.ssr import Entry, MemoryTokenStore, SSRTokenCache, ssr_token_cache
-from tests._tokens import Client, make_auth
+from tessera.storage import MemoryStorage
+from tests._tokens import FAST_HASHER, Client, make_auth
 from tests.ssr.conftest import StoreFactory
 
 KEY = generate_jwk("EdDSA", kid="k")
@@ -273,3 +275,87 @@ async def test_a_user_purge_between_enrolment_and_write_leaves_nothing(store_fac
     assert not await store.commit("k1", ticket, Entry("jwt", 2e9, "u1"), 60_000)
     assert await store.get("k1") is None
     assert not await store.locked("k1")
+
+
+async def test_a_password_reset_that_keeps_sessions_purges_their_tokens(store_factory: StoreFactory) -> None:
+    """With ``revoke_sessions_on_password_reset`` off the sessions survive the reset, but no token minted before it
+    does — including one whose exchange was still running when the reset happened."""
+    mailed: list[str] = []
+
+    async def send_reset_password(user: Any, url: str, token: str, request: Any) -> None:
+        mailed.append(token)
+
+    ssr = ssr_token_cache(store=store_factory())
+    auth = make_auth(
+        plugins=[jwt(), ssr],
+        email_and_password={
+            "enabled": True, "password": FAST_HASHER, "send_reset_password": send_reset_password,
+            "revoke_sessions_on_password_reset": False,
+        },
+    )
+    first, second, racing = Client(auth), Client(auth), Client(auth)
+    await first.sign_up()
+    await second.sign_in()
+    await racing.sign_in()
+    before = {c: await ssr.token_for(headers(c)) for c in (first, second)}
+    assert all(before.values()) and await cached(ssr, first) and await cached(ssr, second)
+
+    # an exchange for the third session reads the session and signs before the reset, and finishes after it
+    exchange, gate, entered = ssr.cache.exchange, asyncio.Event(), asyncio.Event()
+
+    async def slow_exchange(session_token: str) -> str | None:
+        token = await exchange(session_token)
+        entered.set()
+        await gate.wait()
+        return token
+
+    ssr.cache.exchange = slow_exchange
+    pending = asyncio.ensure_future(ssr.token_for(headers(racing)))
+    await entered.wait()
+
+    assert (await Client(auth).post("/request-password-reset", {"email": "alice@example.com"})).status == 200
+    reset = await Client(auth).post("/reset-password", {"token": mailed[0], "newPassword": "a-new-password-123"})
+    assert reset.status == 200, reset.body
+    await ssr.cache.flush()
+    gate.set()
+    assert await pending is not None  # asked before the reset: answered
+    ssr.cache.exchange = exchange
+
+    for client in (first, second, racing):
+        assert not await cached(ssr, client)  # nothing minted before the reset is left, nor written back
+        assert (await client.get("/get-session")).json_body() is not None  # the sessions themselves stay valid
+    exchanges = ssr.cache.exchanges
+    after = await ssr.token_for(headers(first))
+    assert after is not None and ssr.cache.exchanges == exchanges + 1  # a fresh token, minted after the reset
+    assert await cached(ssr, racing) is False and await ssr.token_for(headers(racing)) is not None
+
+
+async def test_a_password_reset_reaches_the_memory_caches_of_other_instances() -> None:
+    """The purge travels with the revocation feed, so per-process stores on other instances hear it too."""
+    mailed: list[str] = []
+
+    async def send_reset_password(user: Any, url: str, token: str, request: Any) -> None:
+        mailed.append(token)
+
+    database, storage = MemoryAdapter(), MemoryStorage()
+    options = {"enabled": True, "password": FAST_HASHER, "send_reset_password": send_reset_password}
+    ssr_a, ssr_b = ssr_token_cache(), ssr_token_cache()
+    a = make_auth(database=database, secondary_storage=storage, plugins=[jwt(), ssr_a], email_and_password=options)
+    b = make_auth(database=database, secondary_storage=storage, plugins=[jwt(), ssr_b], email_and_password=options)
+    await a.startup()
+    await b.startup()
+    try:
+        browser = Client(a)
+        await browser.sign_up()
+        assert await ssr_b.token_for(headers(browser)) is not None and await cached(ssr_b, browser)
+        await Client(a).post("/request-password-reset", {"email": "alice@example.com"})
+        assert (await Client(a).post("/reset-password", {"token": mailed[0], "newPassword": "n3w-passw0rd"})).status == 200
+        for _ in range(100):
+            if not await cached(ssr_b, browser):
+                break
+            await asyncio.sleep(0.01)
+        assert not await cached(ssr_b, browser)
+        assert await ssr_b.token_for(headers(browser)) is not None  # the session is still valid
+    finally:
+        await a.shutdown()
+        await b.shutdown()

@@ -11,7 +11,7 @@ from ..errors import APIError, BaseErrorCodes
 from ..session.issue import create_session, set_session_cookies
 from ..validation import F, Shape
 from ._common import PASSWORD_CHANGE_REFUSED, check_password_length
-from .session import revoke_user_sessions
+from .session import password_changed, revoke_user_sessions
 
 
 @endpoint(
@@ -49,6 +49,8 @@ async def change_password(ctx: RequestContext) -> Any:
         session = await create_session(ctx, ctx.session.user)
         set_session_cookies(ctx, session)
         token = session.token
+    else:
+        password_changed(ctx, user_id)
     return {"token": token, "user": ctx.session.user}
 
 
@@ -64,4 +66,5 @@ async def set_password(ctx: RequestContext) -> Any:
     await auth.store.create_account(
         {"accountId": user_id, "providerId": CREDENTIAL, "userId": user_id, "password": password_hash}
     )
+    password_changed(ctx, user_id)
     return {"status": True}

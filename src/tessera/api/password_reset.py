@@ -26,7 +26,7 @@ from ..errors import APIError, BaseErrorCodes, Redirect
 from ..validation import F, Shape
 from ._common import PASSWORD_CHANGE_REFUSED, check_password_length
 from .email_verification import call
-from .session import announce_user_revocation
+from .session import announce_user_revocation, password_changed
 
 RESET_PREFIX = "reset-password:"
 RESET_TOKEN_LENGTH = 24
@@ -131,6 +131,8 @@ async def reset_password(ctx: RequestContext) -> Any:
             await store.delete_sessions(user_id, adapter=tx)
     if revoke:
         announce_user_revocation(ctx, user_id)
+    else:
+        password_changed(ctx, user_id)
     if config.on_password_reset is not None:
         await call(config.on_password_reset, user=store.public("user", user), request=ctx.request)
     return {"status": True}

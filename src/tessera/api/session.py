@@ -88,6 +88,17 @@ def announce_user_revocation(ctx: RequestContext, user_id: str, *, except_token:
     ctx.auth.plugin_state.get("revocations", _NoRevocations).revoke_user(user_id, except_token=except_token)
 
 
+def password_changed(ctx: RequestContext, user_id: str) -> None:
+    """The user's password changed and their sessions stay valid: what was derived from those sessions before
+    now — cookie caches, SSR tokens — is re-derived, on every instance (the same event as a user-row change).
+
+    A credential change is the moment a user takes their account back; a token minted before it must not
+    outlive it, even though the sessions themselves are kept (``revoke_sessions_on_password_reset`` off,
+    change-password without ``revokeOtherSessions``, set-password).
+    """
+    ctx.auth.plugin_state.get("revocations", _NoRevocations).user_changed(user_id)
+
+
 class _NoRevocations:
     """Without a cookie cache there is nothing to invalidate beyond the store."""
 
@@ -97,4 +108,8 @@ class _NoRevocations:
 
     @staticmethod
     def revoke_user(user_id: str, *, except_token: str | None = None) -> None:
+        return None
+
+    @staticmethod
+    def user_changed(user_id: str) -> None:
         return None

@@ -11,8 +11,9 @@ cache keeps the token per session:
 * ``memo`` (a dict per request) answers repeated calls within one request without touching the store;
 * revocation really invalidates: attached to a ``Tessera`` (``ssr_token_cache()`` plugin or
   ``attach``), sign-out, revoke-session(s), revoke-other-sessions, delete-user, any change to the user row and
-  password changes purge every affected entry — and an exchange that started before the revocation can never
-  write its token back afterwards (sequence markers checked atomically on write, see ``_store.py``);
+  password changes (change, set, and reset — also a reset that keeps the sessions) purge every affected entry
+  — and an exchange that started before the revocation can never write its token back afterwards (sequence
+  markers checked atomically on write, see ``_store.py``);
 * while a purge this process started is still on its way to Redis, reads wait for it.
 """
 
@@ -157,7 +158,10 @@ class SSRTokenCache:
         await self.store.purge([self.key(session_token)])
 
     async def clear_user(self, user_id: str, *, except_session_token: str | None = None) -> None:
+        """Forget every token of the user's sessions (but ``except_session_token``'s); exchanges already running
+        may still answer their callers but cannot write back, and new callers do not join them."""
         except_key = self.key(except_session_token) if except_session_token else None
+        self._inflight.clear()
         await self.store.purge_user(user_id, except_key)
 
     def on_revocation(self, event: RevocationEvent) -> None:

@@ -6,8 +6,9 @@
     token = await ssr.token_for(request.headers, memo=request.state.tokens)   # None when signed out
     await ssr.clear_auth_cache(session_token)
 
-The exchange runs in process (one session read and one signature, no HTTP); revocations reach the cache
-through the core's revocation listeners, and password changes through an after-hook.
+The exchange runs in process (one session read and one signature, no HTTP); revocations, user changes and
+password changes (change, set, reset — also when the sessions are kept) reach the cache through the core's
+revocation listeners, on every instance.
 """
 
 from __future__ import annotations
@@ -15,18 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from ..hooks import Hook
 from ..http import Headers, Request
 from ..plugins.base import Plugin
 from ._cache import SSRTokenCache
 from ._store import TokenStore
 
 if TYPE_CHECKING:
-    from ..context import AuthContext, RequestContext
-
-#: endpoints after which every cached token of the user is dropped (the credentials changed)
-PASSWORD_ENDPOINTS = frozenset({"change_password", "set_password"})
-
+    from ..context import AuthContext
 
 class SSRTokenCachePlugin(Plugin):
     def __init__(self, *, token_plugin: str, options: Mapping[str, Any]) -> None:
@@ -36,7 +32,6 @@ class SSRTokenCachePlugin(Plugin):
         self.context: AuthContext | None = None
         super().__init__(
             id="ssr-token-cache",
-            after=(Hook(self._after_password_change, PASSWORD_ENDPOINTS, frozenset({"password"})),),
             init=self._init,
             shutdown=self._shutdown,
         )
@@ -64,11 +59,6 @@ class SSRTokenCachePlugin(Plugin):
     async def _shutdown(self, context: AuthContext) -> None:
         if self.cache is not None:
             await self.cache.flush()
-
-    async def _after_password_change(self, ctx: RequestContext) -> None:
-        if self.cache is not None and ctx.session is not None and isinstance(ctx.returned, dict):
-            await self.cache.clear_user(ctx.session.user_id)
-        return None
 
     def _ready(self) -> tuple[SSRTokenCache, AuthContext]:
         if self.cache is None or self.context is None:
