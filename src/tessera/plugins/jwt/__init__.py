@@ -6,6 +6,8 @@ get-session, and server-only ``auth.api.sign_jwt`` / ``auth.api.verify_jwt``.
     auth = Tessera(..., plugins=[jwt()])                                   # EdDSA keys in the jwks table
     auth = Tessera(..., plugins=[jwt(jwks={"rotation_interval": 30 * 86400})])
     auth = Tessera(..., plugins=[jwt(jwks={"static_keys": os.environ["TESSERA_JWKS"]})])   # no DB keys
+    auth = Tessera(..., plugins=[jwt(jwks={"remote_url": KMS_JWKS_URL, "key_pair_config": {"alg": "ES256"}},
+                                     jwt={"sign": kms_sign})])                              # signed elsewhere
 
 Tokens: header ``{alg, kid}``; claims ``{iat, ...user, sub, exp, iss, aud}`` (``exp`` = ``iat`` + 15 min,
 ``iss``/``aud`` = the origin of ``base_url`` unless configured). Keys live in memory (see ``keys.py``): in
@@ -19,7 +21,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ...errors import ConfigError
 from ...jwt.jwk import PrivateJWK
+from ...jwt.remote import RemoteJWKS
+from ...jwt.verifier import Verifier
 from ..base import Plugin
 from .config import (
     JwksConfig,
@@ -78,6 +83,9 @@ class JWTPlugin(Plugin):
         self.options = options
         self.expires_in = options.expires_in
         self.manager = KeyManager(options, static_keys=static_keys)
+        remote_url = options.jwks.remote_url
+        #: the published key set when it lives elsewhere (``jwks.remote_url``); verification uses it
+        self.remote_jwks: RemoteJWKS | None = RemoteJWKS(remote_url) if remote_url else None
         self.jwks_cache_control = f"public, max-age={options.jwks.max_age}"
         schema = () if static_keys else (jwks_table(options.schema.model_name, options.schema.fields),)
         header = not options.disable_setting_jwt_header if with_header_hook is None else with_header_hook
@@ -98,11 +106,15 @@ class JWTPlugin(Plugin):
         context.plugin_state[self.id] = self
 
     async def _startup(self, context: AuthContext) -> None:
+        if self.options.jwt.sign is not None:
+            return  # tokens are signed elsewhere: the jwks table is never read
         await self.manager.ensure()
         self.manager.start()
 
     async def _shutdown(self, context: AuthContext) -> None:
         await self.manager.stop()
+        if self.remote_jwks is not None:
+            await self.remote_jwks.aclose()
 
     # -- claims ---------------------------------------------------------------------------------------
 
@@ -136,13 +148,26 @@ class JWTPlugin(Plugin):
         claims["exp"] = claims.get("exp") or (iat if isinstance(iat, int) and iat else now) + expires_in
         claims["iss"] = claims.get("iss") or overrides.get("issuer") or self.issuer(base_url)
         claims["aud"] = claims.get("aud") or overrides.get("audience") or self.audience(base_url)
-        return await self.manager.sign(claims)
+        sign = self.options.jwt.sign
+        if sign is None:
+            return await self.manager.sign(claims)
+        token = await _maybe_await(sign(claims))
+        if not isinstance(token, str) or token.count(".") != 2:
+            raise SigningUnavailable("jwt.sign did not return a compact JWS")
+        return token
 
     async def verify(self, token: str, *, issuer: str | None = None, base_url: str) -> dict[str, Any]:
-        """Claims of a token signed with one of this server's keys; raises ``tessera.jwt.JWTError``."""
-        return await self.manager.verify(
-            token, issuer=issuer or self.issuer(base_url), audience=self.audience(base_url)
-        )
+        """Claims of a token signed with one of this server's keys (or, with ``jwks.remote_url``, a key of that
+        JWKS); raises ``tessera.jwt.JWTError``."""
+        issuer = issuer or self.issuer(base_url)
+        if self.remote_jwks is not None:
+            alg = self.options.jwks.key_pair_config.alg
+            verifier = Verifier(
+                issuer=issuer, audience=self.audience(base_url), algorithms=[alg], jwks=self.remote_jwks,
+                clock=lambda: self.manager.now().timestamp(),
+            )
+            return await verifier.verify(token)
+        return await self.manager.verify(token, issuer=issuer, audience=self.audience(base_url))
 
 
 def jwt(
@@ -157,5 +182,9 @@ def jwt(
     explicit_alg = None
     if isinstance(jwks, JwksConfig) or (isinstance(jwks, Mapping) and "key_pair_config" in jwks):
         explicit_alg = options.jwks.key_pair_config.alg
+    if options.jwks.remote_url is not None and explicit_alg is None:
+        raise ConfigError(
+            "jwks.remote_url needs jwks.key_pair_config.alg: the algorithm of the keys published there"
+        )
     static = load_static_keys(options.jwks.static_keys, expected_alg=explicit_alg)
     return JWTPlugin(options, static_keys=static)

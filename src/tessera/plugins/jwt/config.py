@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ... import _json
 from ...errors import ConfigError
@@ -88,6 +89,9 @@ class JwksConfig:
     #: private keys from configuration instead of the database: a JWKS of private JWKs (JSON text,
     #: its base64, or a dict) — what ``tessera jwks export`` prints; the first key signs
     static_keys: str | Mapping[str, Any] | None = None
+    #: the key set is published elsewhere (a KMS, another service): ``/jwks`` answers 404 and ``verify_jwt``
+    #: checks tokens against this JWKS URL; needs an explicit ``key_pair_config.alg`` (Better Auth's rule)
+    remote_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,10 @@ class JwtConfig:
     define_payload: Callable[[SessionData], Awaitable[dict[str, Any]] | dict[str, Any]] | None = None
     #: ``(session: SessionData) -> str`` (may be async): ``sub``; default the user id
     get_subject: Callable[[SessionData], Awaitable[str] | str] | None = None
+    #: ``(claims: dict) -> str`` (may be async): sign the completed claims (``iat``, ``exp``, ``iss``, ``aud``
+    #: set) elsewhere, e.g. with a KMS key, instead of with a key of the ``jwks`` table; needs
+    #: ``jwks.remote_url`` where that key is published
+    sign: Callable[[dict[str, Any]], Awaitable[str] | str] | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +183,10 @@ def build_options(
             )
     if not j.jwks_path.startswith("/"):
         raise ConfigError("jwks.jwks_path must start with '/'")
+    if options.jwt.sign is not None and not j.remote_url:
+        raise ConfigError("jwt.sign needs jwks.remote_url: the JWKS URL where the signer's public keys are published")
+    if j.remote_url is not None and urlsplit(j.remote_url).scheme not in ("https", "http"):
+        raise ConfigError(f"jwks.remote_url must be an http(s) URL, got {j.remote_url!r}")
     return options
 
 

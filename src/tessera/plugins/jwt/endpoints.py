@@ -49,6 +49,8 @@ def token_endpoint(plugin: JWTPlugin, path: str, name: str) -> Endpoint:
 def jwks_endpoint(plugin: JWTPlugin, path: str, name: str) -> Endpoint:
     @endpoint(path, "GET", name=name, tags=("jwt",))
     async def handler(ctx: RequestContext) -> Any:
+        if plugin.options.jwks.remote_url:
+            return Response(404, b"", [])  # published at jwks.remote_url (Better Auth: NOT_FOUND)
         ring = await plugin.manager.ensure()
         if not ring.records:
             await plugin.manager.mint()
