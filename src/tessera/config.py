@@ -244,18 +244,20 @@ def _env_secret() -> str | None:
     return os.environ.get("TESSERA_SECRET") or os.environ.get("BETTER_AUTH_SECRET") or os.environ.get("AUTH_SECRET")
 
 
-def _check_strength(value: str, production: bool, what: str) -> None:
+def _check_strength(value: str, production: bool, what: str, stacklevel: int) -> None:
     if value == DEFAULT_SECRET and production:
         raise ConfigError(f"the default development secret cannot be used in production ({what})")
     if len(value) < 32:
         message = f"{what} is shorter than 32 characters; generate one with `tessera secret`"
         if production:
             raise ConfigError(message)
-        warnings.warn(message, stacklevel=4)
+        warnings.warn(message, stacklevel=stacklevel)
 
 
-def resolve_secret(secret: str | None, production: bool) -> str:
-    """Option, then ``TESSERA_SECRET``/``BETTER_AUTH_SECRET``/``AUTH_SECRET``; weak secrets fail in production."""
+def resolve_secret(secret: str | None, production: bool, *, stacklevel: int = 3) -> str:
+    """Option, then ``TESSERA_SECRET``/``BETTER_AUTH_SECRET``/``AUTH_SECRET``; weak secrets fail in production.
+
+    ``stacklevel``: where warnings point (3: the caller of the function that called this one)."""
     value = secret or _env_secret()
     if not value:
         if production:
@@ -264,10 +266,10 @@ def resolve_secret(secret: str | None, production: bool) -> str:
             )
         warnings.warn(
             "tessera is using the default development secret; set TESSERA_SECRET before deploying",
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
         return DEFAULT_SECRET
-    _check_strength(value, production, "the secret")
+    _check_strength(value, production, "the secret", stacklevel + 1)
     return value
 
 
@@ -328,7 +330,7 @@ def resolve_secrets(secret: str | None, secrets: SecretsOption | None, productio
         env_name = "TESSERA_SECRETS" if os.environ.get("TESSERA_SECRETS") else "BETTER_AUTH_SECRETS"
         env_value = os.environ.get(env_name)
         if not env_value:
-            return Keyring.single(resolve_secret(secret, production))
+            return Keyring.single(resolve_secret(secret, production, stacklevel=4))
         entries = parse_secrets_env(env_value, env_name)
     if not entries:
         raise ConfigError("secrets: the list must contain at least one {version, value}")
@@ -340,6 +342,6 @@ def resolve_secrets(secret: str | None, secrets: SecretsOption | None, productio
             raise ConfigError(f"secrets: version {version} appears twice; each version must be unique")
         seen.add(version)
     current_version, current = entries[0]
-    _check_strength(current, production, f"the current secret (version {current_version})")
+    _check_strength(current, production, f"the current secret (version {current_version})", 4)
     legacy = secret or _env_secret()
     return Keyring.versioned(entries, legacy=legacy if legacy and legacy != DEFAULT_SECRET else None)
