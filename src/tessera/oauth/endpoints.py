@@ -277,6 +277,11 @@ async def callback_oauth(ctx: RequestContext) -> Any:
         )
     except OAuthFlowError as exc:
         raise _error_redirect(error_url, exc.reason.replace(" ", "_")) from None
+    except APIError as exc:
+        if isinstance(exc, Redirect) or exc.code is None:
+            raise
+        # e.g. the admin plugin's BANNED_USER: Better Auth redirects with the code and its message
+        raise _error_redirect(error_url, exc.code, exc.message) from None
     set_session_cookies(ctx, session)
     raise Redirect((flow.new_user_url or flow.callback_url) if is_register else flow.callback_url)
 

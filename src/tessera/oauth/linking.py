@@ -24,6 +24,7 @@ from ..context import AuthContext, RequestContext
 from ..crypto.purpose import purpose_keyring
 from ..crypto.symmetric import DecryptionError, symmetric_decrypt, symmetric_encrypt
 from ..db.adapter import Row, UniqueViolation
+from ..errors import APIError
 from ..session.issue import create_session
 from ..session.model import SessionData
 from .provider import OAuth2Tokens, OAuthProvider, UserInfo
@@ -129,6 +130,10 @@ async def sign_in_with_identity(
         raise OAuthFlowError("email_not_verified")
     try:
         session = await create_session(ctx, user)
+    except APIError as exc:
+        if exc.code is not None and exc.code != "FAILED_TO_CREATE_SESSION":
+            raise  # a hook's answer (the admin plugin's BANNED_USER): the callback redirects with its code
+        raise OAuthFlowError("unable to create session") from exc
     except Exception as exc:
         raise OAuthFlowError("unable to create session") from exc
     return session, is_register

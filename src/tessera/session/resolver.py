@@ -42,7 +42,9 @@ async def resolve_session(
 
     dont_remember = cookies.read_dont_remember(request)
     config = auth.session_config
-    if not (dont_remember or disable_refresh or config.disable_session_refresh or config.defer_session_refresh):
+    # an impersonation session (admin plugin) keeps its own short expiry: it is never extended
+    if not (dont_remember or disable_refresh or config.disable_session_refresh or config.defer_session_refresh
+            or data.session.get("impersonatedBy")):
         expires_at = data.session["expiresAt"]
         due = expires_at - timedelta(seconds=config.expires_in) + timedelta(seconds=config.update_age) <= now
         if due:

@@ -14,6 +14,8 @@ from ...http import parse_set_cookie
 from .config import BearerOptions
 
 SET_AUTH_TOKEN = "set-auth-token"
+#: ``ctx.state`` key set when a valid bearer token supplied the session cookie
+BEARER_AUTHENTICATED = "bearer_authenticated"
 
 
 def bearer_credential(authorization: str) -> str | None:
@@ -55,6 +57,9 @@ def session_from_bearer(options: BearerOptions) -> HookHandler:
             value = token
         # re-signed in the cookie's canonical form (standard base64), which the session resolver expects
         ctx.request = ctx.request.with_cookie(ctx.auth.cookies.session_token, signer.sign(value))
+        # the session of this request came from a bearer token: flows that answer with a new session
+        # cookie (admin impersonation) cannot work for this client and refuse (better-auth PR #10825)
+        ctx.state[BEARER_AUTHENTICATED] = True
 
     return before
 
