@@ -75,7 +75,12 @@ def cookie_value_kind(raw: str, name: str = "") -> Any:
     m = SIGNED.match(value)
     if m:
         inner = m.group("value")
-        return "<signed:token>" if ID32.match(inner) else f"<signed:{inner}>"
+        if ID32.match(inner):
+            return "<signed:token>"
+        token, colon, rest = inner.partition(":")
+        if colon and ID32.match(token):  # the admin plugin's admin_session: "<token>:<dont_remember>"
+            return f"<signed:token:{rest}>"
+        return f"<signed:{inner}>"
     return "<other>"
 
 

@@ -30,8 +30,12 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.bearer import bearer
 
             plugins.append(bearer())
+        elif name == "admin":
+            from tessera.plugins.admin import admin
+
+            plugins.append(admin())
         else:
-            raise SystemExit(f"unknown plugin {name!r} (known: bearer)")
+            raise SystemExit(f"unknown plugin {name!r} (known: bearer, admin)")
     return plugins
 
 

@@ -438,6 +438,8 @@ def build_endpoints(plugin: AdminPlugin) -> tuple[Endpoint, ...]:
         if revoked is not None:
             auth.plugin_state["revocations"].revoke([revoked])
         set_session_cookies(ctx, admin, dont_remember=bool(dont_remember))
+        if not dont_remember and cookies.dont_remember in ctx.request.cookies:
+            cookies.expire(ctx.response, cookies.dont_remember)  # the impersonation's, not the admin's
         cookies.expire(ctx.response, cookie_name)
         return admin.to_dict()
 
