@@ -211,3 +211,12 @@ def test_the_schema_carries_better_auths_columns() -> None:
     for column in ("role TEXT,", "banned BOOLEAN DEFAULT false,", '"banReason" TEXT,',
                    '"banExpires" TIMESTAMP WITH TIME ZONE,', '"impersonatedBy" TEXT,'):
         assert column in sql, column
+
+
+async def test_clients_cannot_set_their_own_role_or_ban_fields(world: World) -> None:
+    signup = await Client(world.auth).sign_up("mallory@example.com", PASSWORD, "M", role="admin")
+    assert (signup.status, signup.json_body()["code"]) == (400, "FIELD_NOT_ALLOWED")
+    for field, value in (("role", "admin"), ("banned", False), ("banExpires", None)):
+        r = await world.alice.post("/update-user", {field: value})
+        assert (r.status, r.json_body()["code"]) == (400, "FIELD_NOT_ALLOWED"), field
+    assert (await world.alice.get("/get-session")).json_body()["user"]["role"] == "user"
