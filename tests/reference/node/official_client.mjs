@@ -6,6 +6,7 @@
 // simulated browser is a small cookie jar plus a customFetchImpl that adds `Cookie` and `Origin`.
 import { parseArgs } from "node:util";
 import { createAuthClient } from "better-auth/client";
+import { stepper } from "./client_report.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -67,34 +68,9 @@ class Browser {
 
 // -- report helpers ----------------------------------------------------------------------------------
 
-// Dates revived by the client's JSON parser become {"$date": iso}, so the test can see the revival.
-function plain(value) {
-  if (value instanceof Date) return { $date: value.toISOString() };
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
-
 const report = { baseURL: BASE_URL, steps: {}, order: [] };
 
-async function step(name, fn) {
-  let result;
-  try {
-    result = await fn();
-  } catch (err) {
-    result = { thrown: String(err && err.stack ? err.stack : err) };
-  }
-  const out = {};
-  if (result && "data" in result) out.data = plain(result.data);
-  if (result && "error" in result) out.error = result.error ? plain(result.error) : null;
-  if (result && "thrown" in result) out.thrown = result.thrown;
-  if (result && "extra" in result) out.extra = plain(result.extra);
-  report.steps[name] = out;
-  report.order.push(name);
-  return result;
-}
+const step = stepper(report);
 
 // -- the scenario ------------------------------------------------------------------------------------
 
