@@ -1,6 +1,6 @@
 """The tessera server the conformance tests talk to over real HTTP (uvicorn on 127.0.0.1).
 
-    python tests/conformance/tessera_app.py --port 8123 [--database URL] [--plugins bearer] [--hasher fast]
+    python tests/conformance/tessera_app.py --port 8123 [--database URL] [--plugins bearer,admin] [--hasher fast]
 
 Configured like the pinned Better Auth reference (``tests/reference/node/server.mjs``): same secret,
 ``base_url = http://127.0.0.1:<port>``, email and password on, rate limiting off, production mode (so
