@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark tessera against the pinned Better Auth 1.7.24 reference, side by side, in one command.
 
-    python bench/run.py --out bench/results/<date>-full.md      # everything, ~15 minutes
+    python bench/run.py                    # everything, ~8 minutes; writes bench/results/<date>-full.md and .json
     python bench/run.py --targets tessera-granian,better-auth --scenarios get-session-redis --duration 3
 
 Targets (each started alone, pinned to one core with ``taskset``, the load generator on the other):
@@ -380,8 +380,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="Redis URL; its database index is the bench's own")  # fmt: skip
     ap.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     ap.add_argument("--keep-databases", action="store_true", help="do not drop the bench databases at the end")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / f"{dt.date.today().isoformat()}.md"))
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / f"{dt.date.today().isoformat()}-full.md"))
+    ap.add_argument("--overwrite", action="store_true", help="replace --out if it exists (committed results)")
     args = ap.parse_args(argv)
+    if Path(args.out).exists() and not args.overwrite:
+        ap.error(f"{args.out} exists (committed results?); pass another --out or --overwrite")
     args.duration = min(args.duration, 10.0)
     args.scenarios = set(args.scenarios.split(","))
     unknown = args.scenarios - set(ALL_SCENARIOS)
@@ -413,6 +416,9 @@ def main() -> None:
     print(f"load generator: {'wrk' if bench.use_wrk else 'python asyncio'}; run {bench.run_id}", flush=True)
     try:
         bench.run(targets)
+    except KeyboardInterrupt:
+        print("interrupted: stopping the servers, removing the bench databases and Redis keys", flush=True)
+        sys.exit(130)
     finally:
         bench.cleanup()
     print(f"total {time.monotonic() - started:.0f} s", flush=True)
