@@ -116,7 +116,7 @@ def markdown(res: Results, *, title: str, command: str, info: dict[str, str], me
     for r in res.rows:
         c = res.count(r.target, r.scenario)
         label = "node:http /healthz" if r.target == "better-auth" and r.scenario == "bare" else r.scenario
-        note = " (sessions ran out)" if r.exhausted else ""
+        note = " (sessions ran out)" if r.exhausted else " (no response in the window)" if not r.requests else ""
         lines.append(
             f"| {r.target} | {label}{note} | {fmt(r.rps)} | {fmt(r.p50_ms, 2)} | {fmt(r.p99_ms, 2)} | "
             f"{fmt(r.server_cpu_ms, 3)} | {fmt(r.db_cpu_ms, 3)} | {_per_op(c.sql) if c else 'n/a'} | "

@@ -11,8 +11,9 @@ Targets (each started alone, pinned to one core with ``taskset``, the load gener
 
 Each auth server is started once per mode (``bench/processes.py:MODES``: database sessions, cookie cache,
 Redis secondary storage, jwt plugin) with the same switches on both sides, on the same PostgreSQL (databases
-``tessera_bench`` and ``tessera_bench_ref``, recreated at the start and dropped at the end) and the same Redis
-(``--redis``, a dedicated logical database; keys under ``tessera-bench:<run>:`` only, deleted at the end).
+``tessera_bench_<run>`` and ``tessera_bench_ref_<run>``, created at the start and dropped at the end) and the
+same Redis (``--redis``, a dedicated logical database; keys under ``tessera-bench:<run>:`` only, deleted at the
+end).
 Scenarios per mode are in ``bench/scenarios.py``. For each mode:
 
 1. **counting pass** (``--count-calls`` sequential calls per scenario): a tessera server (uvicorn) and a Better
@@ -72,7 +73,8 @@ from bench.report import CountRow, Results, Row, VerifyRow, as_json, markdown
 from bench.scenarios import ALL_SCENARIOS, SCENARIOS_BY_MODE, caller, loads, make_sessions, sign_in_user
 
 ALL_TARGETS = ["bare-uvicorn", "bare-granian", "tessera-uvicorn", "tessera-granian", "better-auth"]
-DATABASES = {"tessera": "tessera_bench", "better-auth": "tessera_bench_ref"}
+# one pair per run, so two runs (e.g. from two worktrees) never drop each other's databases
+DATABASES = {"tessera": "tessera_bench_{run}", "better-auth": "tessera_bench_ref_{run}"}
 
 
 class Bench:
@@ -93,11 +95,14 @@ class Bench:
     # -- setup and cleanup ----------------------------------------------------------------------------------
 
     def database_url(self, side: str) -> str:
-        return self.args.postgres.rsplit("/", 1)[0] + "/" + DATABASES[side]
+        return self.args.postgres.rsplit("/", 1)[0] + "/" + self.database(side)
+
+    def database(self, side: str) -> str:
+        return DATABASES[side].format(run=self.run_id)
 
     def create_databases(self, sides: set[str]) -> None:
         for side in sorted(sides):
-            name = DATABASES[side]
+            name = self.database(side)
             pg_fetch(self.args.postgres, f'drop database if exists "{name}" with (force)')
             pg_fetch(self.args.postgres, f'create database "{name}"')
             self.databases[side] = name
@@ -139,7 +144,7 @@ class Bench:
 
     def count(self, mode: Mode, side: str) -> None:
         target = Target.named("better-auth" if side == "better-auth" else "tessera-uvicorn")
-        log = StatementLog(self.args.postgres, DATABASES[side], self.args.pg_log)
+        log = StatementLog(self.args.postgres, self.database(side), self.args.pg_log)
         log.enable()  # before the server starts: the setting applies to new connections
         monitor = RedisMonitor(self.redis_host, self.redis_port, self.redis_db)
         try:
@@ -204,7 +209,7 @@ class Bench:
         args = self.args
         assert target.proc is not None
         wait_idle(target.proc.pid)
-        database = DATABASES[side] if target.kind != "bare" else None
+        database = self.database(side) if target.kind != "bare" else None
         cpu0 = tree_cpu(target.proc.pid)
         db0 = backend_cpu(args.postgres, database) if database else {}
         m = run_load(target.base, load, args.duration, args.load_cpu, self.use_wrk)
@@ -336,10 +341,14 @@ def method_text(args: argparse.Namespace, use_wrk: bool) -> str:
         "utime+stime of the server's process tree from /proc, DB CPU = the same for the PostgreSQL backends of "
         "that server's database, both per request. Sign-in uses the real scrypt cost (N=16384, r=16, p=1) on both "
         "sides. Sign-out: every request carries a different fresh session (rows inserted before the window, "
-        "one cookie each, wrk Lua script); the batch is sized at 3x the warm-up rate. SQL/op and Redis cmds/op "
-        f"come from a separate sequential counting pass ({args.count_calls} calls per scenario, 5 for sign-in), "
-        "counted on the servers. The machine is shared: req/s moves between runs, CPU per request is the "
-        "steadier figure."
+        "one cookie each, wrk Lua script); the batch is sized at 3x the warm-up rate. "
+        + (
+            "SQL/op and Redis cmds/op come from a separate sequential counting pass "
+            f"({args.count_calls} calls per scenario, at most 5 for sign-in), counted on the servers. "
+            if args.count_calls > 0
+            else "No counting pass (--count-calls 0). "
+        )
+        + "The machine is shared: req/s moves between runs, CPU per request is the steadier figure."
     )
 
 
