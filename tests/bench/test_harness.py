@@ -137,7 +137,7 @@ def test_report_states_each_target_as_measured() -> None:
         ],
         counts=[
             CountRow("tessera", "cookie-cache", "get-session-cache", 20, 0.0, 0.0),
-            CountRow("tessera", "redis", "get-session-redis", 20, 0.0, 1.0, {}, {"EVALSHA": 20}),
+            CountRow("tessera", "redis", "get-session-redis", 20, 0.0, 1.05, {}, {"EVALSHA": 20, "PUBLISH": 1}),
             CountRow("tessera", "jwt", "token", 20, 1.0, 0.0, {"select 1": 20}),
         ],
     )
