@@ -46,6 +46,7 @@ class VerifyRow:
     alg: str
     ops_per_s: float
     us_per_op: float
+    cpu_us_per_op: float | None = None
 
 
 @dataclass
@@ -76,7 +77,10 @@ def _per_op(v: float | None) -> str:
 
 
 def targets(res: Results) -> list[tuple[str, str, bool | None]]:
-    """(target, measured, met) for each of the issue's targets; ``met`` is None when it was not measured."""
+    """(target, measured, met) for each of the issue's targets; ``met`` is None when it was not measured.
+
+    Throughput targets are judged on req/s, as the issue states them; ``cpu_verdicts`` judges the same ratios on
+    server CPU per request, the figure that survives a shared machine."""
     out: list[tuple[str, str, bool | None]] = []
     for scenario in SESSION_READS:
         ba = res.row("better-auth", scenario)
@@ -110,6 +114,23 @@ def targets(res: Results) -> list[tuple[str, str, bool | None]]:
         c = res.count("tessera-uvicorn", scenario)
         out.append((f"0 SQL per /{scenario} in steady state", f"{_per_op(c.sql)} SQL/op" if c else "not measured",
                     c.sql == 0 if c else None))  # fmt: skip
+    return out
+
+
+def cpu_verdicts(res: Results) -> dict[str, bool]:
+    """The throughput targets judged on CPU per request: Better Auth's ÷ tessera's ≥ 10, bare's ÷ tessera's ≥ ½."""
+    out: dict[str, bool] = {}
+    for scenario in SESSION_READS:
+        ba = res.row("better-auth", scenario)
+        for name, bare_name in (("tessera-uvicorn", "bare-uvicorn"), ("tessera-granian", "bare-granian")):
+            ts = res.row(name, scenario)
+            bare = res.row(bare_name, "bare")
+            if ts and ts.server_cpu_ms and ba:
+                out[f"{scenario} on {name}: ≥10x Better Auth's req/s"] = ba.server_cpu_ms / ts.server_cpu_ms >= 10
+            if ts and ts.server_cpu_ms and bare:
+                out[f"{scenario} on {name}: ≥½ of the bare endpoint's req/s"] = (
+                    bare.server_cpu_ms / ts.server_cpu_ms >= 0.5
+                )
     return out
 
 
@@ -171,19 +192,28 @@ def markdown(res: Results, *, title: str, command: str, info: dict[str, str], me
                   "Each side verifies a token its own server issued (`GET /token`, jwt plugin defaults) with its "
                   "JWKS, every check on (signature, exp, iss, aud). Steady state: the remote key set was fetched "
                   "once before timing.", "",
-                  "| side | verifier | alg | ops/s | µs/op |", "|---|---|---|---:|---:|"]  # fmt: skip
+                  "| side | verifier | alg | ops/s | µs/op (wall) | CPU µs/op |",
+                  "|---|---|---|---:|---:|---:|"]  # fmt: skip
         for v in res.verify:
-            lines.append(f"| {v.side} | {v.verifier} | {v.alg} | {fmt(v.ops_per_s, 0)} | {fmt(v.us_per_op, 1)} |")
-        ts = [v for v in res.verify if v.side == "tessera"]
-        ba = [v for v in res.verify if v.side == "better-auth"]
+            lines.append(f"| {v.side} | {v.verifier} | {v.alg} | {fmt(v.ops_per_s, 0)} | {fmt(v.us_per_op, 1)} | "
+                         f"{fmt(v.cpu_us_per_op, 1)} |")  # fmt: skip
+        ts = [v.cpu_us_per_op or v.us_per_op for v in res.verify if v.side == "tessera"]
+        ba = [v.cpu_us_per_op or v.us_per_op for v in res.verify if v.side == "better-auth"]
         if ts and ba:
-            best_ts, best_ba = min(v.us_per_op for v in ts), min(v.us_per_op for v in ba)
-            lines += ["", f"Fastest tessera path {best_ts:.1f} µs/op vs fastest jose path {best_ba:.1f} µs/op "
-                          f"({best_ba / best_ts:.2f}x)."]  # fmt: skip
+            lines += ["", f"By CPU per verification, fastest tessera path {min(ts):.1f} µs vs fastest jose path "
+                          f"{min(ba):.1f} µs ({min(ba) / min(ts):.2f}x; above 1 tessera is cheaper)."]  # fmt: skip
     checks = targets(res)
-    lines += ["", "## The issue's targets", "", "| target | measured | met |", "|---|---|---|"]
+    by_cpu = cpu_verdicts(res)
+
+    def word(met: bool | None) -> str:
+        return "yes" if met else "no" if met is False else "not measured"
+
+    lines += ["", "## The issue's targets", "",
+              "Throughput targets are judged on req/s as stated, and again on server CPU per request (the steadier "
+              "figure here: Better Auth's CPU/req ÷ tessera's ≥ 10; bare's ÷ tessera's ≥ ½).", "",
+              "| target | measured | met (req/s) | met (CPU/req) |", "|---|---|---|---|"]  # fmt: skip
     for what, measured, met in checks:
-        lines.append(f"| {what} | {measured} | {'yes' if met else 'no' if met is False else 'not measured'} |")
+        lines.append(f"| {what} | {measured} | {word(met)} | {word(by_cpu[what]) if what in by_cpu else '—'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -196,5 +226,7 @@ def as_json(res: Results, info: dict[str, str], command: str) -> dict[str, Any]:
         "rows": [asdict(r) for r in res.rows],
         "counts": [asdict(c) for c in res.counts],
         "verify": [asdict(v) for v in res.verify],
-        "targets": [{"target": t, "measured": m, "met": met} for t, m, met in targets(res)],
+        "targets": [
+            {"target": t, "measured": m, "met": met, "met_by_cpu": cpu_verdicts(res).get(t)} for t, m, met in targets(res)
+        ],
     }

@@ -246,8 +246,11 @@ class Bench:
         for line in out.splitlines():
             if line.startswith("{"):
                 v = json.loads(line)
-                self.results.verify.append(VerifyRow(side, v["verifier"], v["alg"], v["ops_per_s"], v["us_per_op"]))
-                print(f"  verify {side:12s} {v['verifier']:48s} {v['us_per_op']:8.1f} µs/op", flush=True)
+                self.results.verify.append(
+                    VerifyRow(side, v["verifier"], v["alg"], v["ops_per_s"], v["us_per_op"], v["cpu_us_per_op"])
+                )
+                print(f"  verify {side:12s} {v['verifier']:48s} {v['us_per_op']:8.1f} µs/op  "
+                      f"{v['cpu_us_per_op']:8.1f} CPU µs/op", flush=True)  # fmt: skip
 
     # -- the run ------------------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from bench.counting import RedisCommands, normalize, parse_monitor, parse_statements
 from bench.loadgen import Load, parse_wrk, run_load, wrk_script
-from bench.report import CountRow, Results, Row, markdown, targets
+from bench.report import CountRow, Results, Row, cpu_verdicts, markdown, targets
 from bench.scenarios import signed_cookie_value
 
 from bench import counting
@@ -150,6 +150,9 @@ def test_report_states_each_target_as_measured() -> None:
     assert verdicts["1 Redis read per session read from Redis (and 0 SQL)"] is True
     assert verdicts["0 SQL per /token in steady state"] is False
     assert verdicts["0 SQL per /jwks in steady state"] is None
+    by_cpu = cpu_verdicts(res)
+    assert by_cpu["get-session-cache on tessera-granian: ≥10x Better Auth's req/s"] is True  # 1.7 / 0.15
+    assert by_cpu["get-session-cache on tessera-granian: ≥½ of the bare endpoint's req/s"] is False  # 0.04 / 0.15
     text = markdown(res, title="t", command="python bench/run.py", info={}, method="m", modes="x")
     assert "| tessera-granian | get-session-cache | 6,000.0 |" in text and "## The issue's targets" in text
 
