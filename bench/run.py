@@ -111,7 +111,7 @@ class Bench:
             code = "import asyncio, sys, bench.apps as a; asyncio.run(a.migrate(sys.argv[1]))"
             subprocess.run([sys.executable, "-c", code, self.database_url("tessera")], env=env, cwd=ROOT, check=True)
 
-    def cleanup(self) -> None:
+    def cleanup(self, keep_logs: bool = False) -> None:
         stop_all()
         for name in self.databases.values():
             with contextlib.suppress(Exception):
@@ -122,7 +122,10 @@ class Bench:
         with contextlib.suppress(Exception):
             n = delete_prefix(self.redis_host, self.redis_port, self.redis_db, self.redis_prefix)
             print(f"deleted {n} Redis keys under {self.redis_prefix}", flush=True)
-        shutil.rmtree(self.logdir, ignore_errors=True)
+        if keep_logs:
+            print(f"server logs kept in {self.logdir}", flush=True)
+        else:
+            shutil.rmtree(self.logdir, ignore_errors=True)
 
     # -- one server ---------------------------------------------------------------------------------------
 
@@ -426,13 +429,15 @@ def main() -> None:
     started = time.monotonic()
     load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load generator: {'wrk' if bench.use_wrk else 'python asyncio'}; run {bench.run_id}", flush=True)
+    finished = False
     try:
         bench.run(targets)
+        finished = True
     except KeyboardInterrupt:
         print("interrupted: stopping the servers, removing the bench databases and Redis keys", flush=True)
         sys.exit(130)
     finally:
-        bench.cleanup()
+        bench.cleanup(keep_logs=not finished)
     print(f"total {time.monotonic() - started:.0f} s", flush=True)
 
     info = {**versions(), "load average at the start": load_before}
