@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark tessera against the pinned Better Auth 1.7.24 reference, side by side, in one command.
 
-    python bench/run.py                    # everything, ~8 minutes; writes bench/results/<date>-full.md and .json
+    python bench/run.py                    # everything, ~7 minutes; writes bench/results/<date>-full.md and .json
     python bench/run.py --targets tessera-granian,better-auth --scenarios get-session-redis --duration 3
 
 Targets (each started alone, pinned to one core with ``taskset``, the load generator on the other):
