@@ -95,6 +95,8 @@ class Request:
     def query(self) -> dict[str, str | list[str]]:
         """Repeated keys become lists, as Better Auth's router does."""
         out: dict[str, str | list[str]] = {}
+        if not self.query_string:  # most requests: skip parse_qsl's set-up
+            return out
         for key, value in parse_qsl(self.query_string, keep_blank_values=True):
             if key in out:
                 prev = out[key]

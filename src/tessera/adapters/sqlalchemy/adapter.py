@@ -148,7 +148,8 @@ class SQLAlchemyAdapter(Adapter):
         self.metadata = sa.MetaData()
         self.tables: dict[str, TableMap] = {}
         self._statements: dict[tuple[Any, ...], Executable] = {}
-        self._direct: dict[tuple[Any, ...], DirectStatement | None] = {}
+        #: reads by shape: the statement, and its direct form (``None`` when it must take the generic path)
+        self._reads: dict[tuple[Any, ...], tuple[Executable, DirectStatement | None]] = {}
 
     def _read_lane(self, size: int) -> ReadLane | None:
         if size <= 0 or not ReadLane.supported(self.engine):
@@ -182,7 +183,7 @@ class SQLAlchemyAdapter(Adapter):
         self.metadata = sa.MetaData()
         self.tables = build_tables(schema, self.metadata)
         self._statements.clear()
-        self._direct.clear()
+        self._reads.clear()
 
     def _table(self, model: str) -> TableMap:
         try:
@@ -276,8 +277,10 @@ class SQLAlchemyAdapter(Adapter):
             (j.model, self._shape(self._table(j.model), j.where, params, f"j{i}_")) for i, j in enumerate(join)
         )
         key = ("find_one", model, shape, joins)
-        stmt = self._cached(key, lambda: self._build_find_one(tm, shape, joins))
-        values = await self._read_first(key, stmt, params)
+        read = self._reads.get(key)
+        if read is None:
+            read = self._reads[key] = self._prepare_read(self._build_find_one(tm, shape, joins))
+        values = await self._read_first(read, params)
         if values is None:
             return None
         row = dict(zip(tm.names, values, strict=False))
@@ -289,28 +292,27 @@ class SQLAlchemyAdapter(Adapter):
             row[name] = None if part[-1] is None else dict(zip(names, part, strict=True))
         return row
 
-    async def _read_first(self, key: tuple[Any, ...], stmt: Executable, params: dict[str, Any]) -> Any:
+    def _prepare_read(self, stmt: Executable) -> tuple[Executable, DirectStatement | None]:
+        return stmt, (DirectStatement.compile(stmt, self.engine) if self._lane is not None else None)
+
+    async def _read_first(self, read: tuple[Executable, DirectStatement | None], params: dict[str, Any]) -> Any:
         """The first row of a SELECT: on the direct path when it applies, else through SQLAlchemy.
 
         Never direct inside ``transaction()``: the lane's connections would not see the transaction's
         uncommitted writes.
         """
+        stmt, direct = read
         lane = self._lane
-        if lane is not None and self._conn is None:
-            if key in self._direct:
-                direct = self._direct[key]
+        if direct is not None and lane is not None and self._conn is None:
+            try:
+                row, connection = await lane.fetch_one(direct, params)
+            except DirectReadFailed:
+                pass  # the connection is discarded; the generic path reads and reports the error, if any
             else:
-                direct = self._direct[key] = DirectStatement.compile(stmt, self.engine)
-            if direct is not None:
-                try:
-                    row, connection = await lane.fetch_one(direct, params)
-                except DirectReadFailed:
-                    pass  # the connection is discarded; the generic path reads and reports the error, if any
-                else:
-                    self._counter.n += 1
-                    if self.statement_listeners:
-                        self._report(Statement(direct.sql, True, connection, direct=True))
-                    return row
+                self._counter.n += 1
+                if self.statement_listeners:
+                    self._report(Statement(direct.sql, True, connection, direct=True))
+                return row
         return await self._run(stmt, params, lambda r: r.first())
 
     def _build_find_one(self, tm: TableMap, shape: Shape, joins: tuple[tuple[str, Shape], ...]) -> Executable:
