@@ -16,6 +16,7 @@ import pytest
 
 from tessera import Tessera
 from tessera.adapters.sqlalchemy import SQLAlchemyAdapter
+from tessera.adapters.sqlalchemy import direct as direct_module
 from tessera.adapters.sqlalchemy.adapter import Statement
 from tessera.adapters.sqlalchemy.direct import ReadLane
 from tessera.db.adapter import Join, Where
@@ -206,3 +207,85 @@ async def test_a_cancelled_read_does_not_return_its_connection(filled: tuple[SQL
         await task
     assert lane.borrowed == len(lane._idle)  # nothing lent out and forgotten
     assert await direct.find_one("user", [Where("id", "u0")]) is not None
+
+
+@pytest.fixture
+async def narrow(filled: tuple[SQLAlchemyAdapter, ReadLane]) -> AsyncIterator[tuple[SQLAlchemyAdapter, SQLAlchemyAdapter]]:
+    """An adapter with a lane of one connection on the filled database (every concurrent read queues),
+    and a generic-only twin to compare with."""
+    direct, _ = filled
+    schema = _app().schema
+    one, generic = SQLAlchemyAdapter(direct.engine, direct_reads=1), SQLAlchemyAdapter(direct.engine, direct_reads=0)
+    one.bind(schema)
+    generic.bind(schema)
+    yield one, generic
+    await one.close()
+    await generic.close()
+
+
+TOKENS = ["t0", "t1", "missing", "t2", "t0"] * 4
+
+
+@postgresql_only
+async def test_concurrent_reads_by_key_coalesce_into_one_statement(
+    narrow: tuple[SQLAlchemyAdapter, SQLAlchemyAdapter],
+) -> None:
+    one, generic = narrow
+    join = [Join("user")]
+    before = one.statement_count
+    with recorded(one) as seen:
+        rows = await asyncio.gather(*(one.find_one("session", [Where("token", t)], join=join) for t in TOKENS))
+    counted = one.statement_count - before
+    expected = [await generic.find_one("session", [Where("token", t)], join=join) for t in TOKENS]
+    _same(rows, expected)
+    ran = [s for s in seen if s.direct]
+    assert 1 < len(ran) < len(TOKENS) and any("= ANY (" in s.sql for s in ran), [s.sql for s in ran]
+    assert counted == len(ran), "a coalesced statement is counted once"
+    # callers of the same key get their own JSON documents
+    first, again = rows[0], rows[5]
+    assert first is not None and again is not None and first["meta"] == again["meta"]
+    first["meta"]["b"]["c"] = "changed"
+    assert again["meta"]["b"]["c"] is None
+
+
+@postgresql_only
+async def test_a_failed_coalesced_read_falls_back_for_every_caller(
+    narrow: tuple[SQLAlchemyAdapter, SQLAlchemyAdapter], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    one, _ = narrow
+    lane = one._lane
+    assert lane is not None
+
+    async def broken(conn: Any, sql: str, args: list[Any]) -> Any:
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(lane._driver, "fetch_all", broken)
+    rows = await asyncio.gather(*(one.find_one("user", [Where("email", f"u{i % 3}@example.com")]) for i in range(12)))
+    assert [r["id"] for r in rows if r] == [f"u{i % 3}" for i in range(12)]
+
+
+@postgresql_only
+async def test_cancelled_callers_leave_a_batch_to_the_others(narrow: tuple[SQLAlchemyAdapter, SQLAlchemyAdapter]) -> None:
+    one, _ = narrow
+    tasks = [asyncio.ensure_future(one.find_one("session", [Where("token", t)])) for t in TOKENS]
+    await asyncio.sleep(0)
+    for task in tasks[1::2]:
+        task.cancel()
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    for task, result in zip(tasks, done, strict=True):
+        if not task.cancelled():
+            assert isinstance(result, dict | type(None)), result
+    kept = [(token, r) for token, t, r in zip(TOKENS, tasks, done, strict=True) if not t.cancelled()]
+    assert kept and all((r["token"] if isinstance(r, dict) else "missing") == token for token, r in kept)
+
+
+@postgresql_only
+async def test_coalesced_batches_are_bounded(
+    narrow: tuple[SQLAlchemyAdapter, SQLAlchemyAdapter], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    one, _ = narrow
+    monkeypatch.setattr(direct_module, "MAX_BATCH", 4)
+    with recorded(one) as seen:
+        rows = await asyncio.gather(*(one.find_one("session", [Where("token", t)]) for t in TOKENS))
+    assert [r["token"] if r else "missing" for r in rows] == TOKENS
+    assert len([s for s in seen if s.direct]) == 1 + 5  # the first call alone, then 19 callers in batches of 4

@@ -24,7 +24,9 @@ SQLAlchemy's per-execute machinery; rows are decoded by the same type processors
 PostgreSQL (one session JOIN user, CPU per call): generic path 0.32 ms; checking a connection out of the
 pool per call and calling asyncpg on it 0.135 ms (a dedicated ``asyncpg.Pool`` costs the same, 0.19 ms with
 its default reset); a connection kept in the adapter's ``ReadLane`` 0.07 ms, the bare asyncpg round trip.
-Inside a transaction every read takes the transaction's connection (read-your-writes).
+Inside a transaction every read takes the transaction's connection (read-your-writes). On asyncpg, lookups
+by one unique string key (session token, user email or id) that arrive while every lane connection is busy
+are coalesced: one ``= ANY(...)`` statement answers all of them, counted and reported once.
 
 Every statement the adapter runs, on either path, is reported once to ``statement_listeners`` and counted
 in ``statement_count``: tests hold the budgets above with them, not with engine events the direct path
@@ -50,7 +52,7 @@ from sqlalchemy.util import greenlet_spawn
 from ...db.adapter import Adapter, Join, Row, SortBy, UniqueViolation, Where
 from ...db.schema import Schema
 from .conditions import Shape, clause, is_pinned, shape_of
-from .direct import DirectReadFailed, DirectStatement, ReadLane
+from .direct import DirectBatch, DirectReadFailed, DirectStatement, ReadLane
 from .engine import dialect_name, install_sqlite_hooks, normalize_url
 from .tables import TableMap, build_tables
 
@@ -279,7 +281,7 @@ class SQLAlchemyAdapter(Adapter):
         key = ("find_one", model, shape, joins)
         read = self._reads.get(key)
         if read is None:
-            read = self._reads[key] = self._prepare_read(self._build_find_one(tm, shape, joins))
+            read = self._reads[key] = self._prepare_find_one(tm, shape, joins)
         values = await self._read_first(read, params)
         if values is None:
             return None
@@ -292,8 +294,21 @@ class SQLAlchemyAdapter(Adapter):
             row[name] = None if part[-1] is None else dict(zip(names, part, strict=True))
         return row
 
-    def _prepare_read(self, stmt: Executable) -> tuple[Executable, DirectStatement | None]:
-        return stmt, (DirectStatement.compile(stmt, self.engine) if self._lane is not None else None)
+    def _prepare_find_one(
+        self, tm: TableMap, shape: Shape, joins: tuple[tuple[str, Shape], ...]
+    ) -> tuple[Executable, DirectStatement | None]:
+        """The statement, its direct form, and for a lookup by one unique string key the batch form."""
+        stmt = self._build_find_one(tm, shape, joins)
+        if self._lane is None:
+            return stmt, None
+        direct = DirectStatement.compile(stmt, self.engine)
+        if direct is not None and self._lane.batches and len(shape) == 1:
+            field, kind, _, lower, name = shape[0]
+            if kind == "eq" and not lower and field in tm.unique and tm.types[field] == "string":
+                many = DirectStatement.compile(self._build_find_one(tm, shape, joins, many=True), self.engine)
+                if many is not None:
+                    direct.batch = DirectBatch(many, name, tm.names.index(field))
+        return stmt, direct
 
     async def _read_first(self, read: tuple[Executable, DirectStatement | None], params: dict[str, Any]) -> Any:
         """The first row of a SELECT: on the direct path when it applies, else through SQLAlchemy.
@@ -305,17 +320,21 @@ class SQLAlchemyAdapter(Adapter):
         lane = self._lane
         if direct is not None and lane is not None and self._conn is None:
             try:
-                row, connection = await lane.fetch_one(direct, params)
+                row, connection, sql = await lane.fetch_one(direct, params)
             except DirectReadFailed:
                 pass  # the connection is discarded; the generic path reads and reports the error, if any
             else:
-                self._counter.n += 1
-                if self.statement_listeners:
-                    self._report(Statement(direct.sql, True, connection, direct=True))
+                if sql is not None:  # None: answered by a coalesced statement another call reported
+                    self._counter.n += 1
+                    if self.statement_listeners:
+                        self._report(Statement(sql, True, connection, direct=True))
                 return row
         return await self._run(stmt, params, lambda r: r.first())
 
-    def _build_find_one(self, tm: TableMap, shape: Shape, joins: tuple[tuple[str, Shape], ...]) -> Executable:
+    def _build_find_one(
+        self, tm: TableMap, shape: Shape, joins: tuple[tuple[str, Shape], ...], *, many: bool = False
+    ) -> Executable:
+        """``many``: for a shape of one ``eq``, every row whose key is in a list (``= ANY``), no LIMIT."""
         base = tm.table
         columns: list[Any] = list(tm.columns)
         source: sa.FromClause = base
@@ -326,8 +345,13 @@ class SQLAlchemyAdapter(Adapter):
             cond = clause(alias.c, join_shape, self.dialect)
             source = source.outerjoin(alias, on if cond is None else sa.and_(on, cond))
             columns.extend(alias.c[n] for n in other.names)
-        stmt = sa.select(*columns).select_from(source).limit(1)
+        stmt = sa.select(*columns).select_from(source)
+        if many:
+            field, _, _, _, name = shape[0]
+            column = base.c[field]
+            return stmt.where(column == sa.any_(sa.bindparam(name, type_=sa.ARRAY(column.type))))
         cond = clause(base.c, shape, self.dialect)
+        stmt = stmt.limit(1)
         return stmt if cond is None else stmt.where(cond)
 
     def _relation(self, tm: TableMap, other: TableMap, base: Any, alias: Any) -> sa.ColumnElement[bool]:

@@ -26,9 +26,11 @@ stay those of the generic path.
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,8 +41,10 @@ from sqlalchemy.util import greenlet_spawn
 
 Processor = Callable[[Any], Any]
 
-#: drivers with a direct read path, by SQLAlchemy driver name
-DRIVERS = ("asyncpg", "aiosqlite", "asyncmy")
+#: most calls one coalesced statement answers; more start the next batch
+MAX_BATCH = 256
+#: (decoded row or None, id of the driver connection, SQL when this call is the one that ran it)
+_Fetched = tuple[list[Any] | None, int, str | None]
 
 
 class DirectStatement:
@@ -50,7 +54,7 @@ class DirectStatement:
     literal-execute or post-compile parameters): those stay on the generic path.
     """
 
-    __slots__ = ("_binds", "_defaults", "_names", "_results", "sql")
+    __slots__ = ("_binds", "_defaults", "_names", "_results", "batch", "sql")
 
     def __init__(
         self,
@@ -65,6 +69,8 @@ class DirectStatement:
         self._binds = binds
         self._results = results
         self._defaults = defaults
+        #: the same read for many keys at once, when the lane may coalesce concurrent calls
+        self.batch: DirectBatch | None = None
 
     @classmethod
     def compile(cls, stmt: Executable, engine: AsyncEngine) -> DirectStatement | None:
@@ -97,10 +103,42 @@ class DirectStatement:
         return [v if p is None else p(v) for p, v in zip(self._results, values, strict=True)]
 
 
+@dataclass(frozen=True, slots=True)
+class DirectBatch:
+    """A pinned read (one ``eq`` on a unique column) for a list of keys: ``WHERE key = ANY(:keys)``.
+
+    ``key`` names the parameter that takes the list, ``column`` is the key's position in a result row.
+    """
+
+    stmt: DirectStatement
+    key: str
+    column: int
+
+
+class _Batch:
+    """Concurrent calls of one pinned read waiting for a connection, answered by a single statement."""
+
+    __slots__ = ("group", "info", "params", "wanted")
+
+    def __init__(self, group: tuple[Any, ...], info: DirectBatch, params: dict[str, Any]) -> None:
+        self.group = group
+        self.info = info
+        self.params = params
+        self.wanted: list[tuple[Any, asyncio.Future[_Fetched]]] = []
+
+
+def _fresh(row: list[Any]) -> list[Any]:
+    # a second caller for the same key gets its own JSON documents (the driver decoded them once)
+    return [copy.deepcopy(v) if isinstance(v, dict | list) else v for v in row]
+
+
 class _Driver:
     """How to run one statement on a driver connection, and how to lend the connection out and back."""
 
     async def fetch(self, conn: Any, sql: str, args: list[Any]) -> Sequence[Any] | None:
+        raise NotImplementedError
+
+    async def fetch_all(self, conn: Any, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
         raise NotImplementedError
 
     async def lend(self, conn: Any) -> None:
@@ -116,6 +154,9 @@ class _Asyncpg(_Driver):
     async def fetch(self, conn: Any, sql: str, args: list[Any]) -> Sequence[Any] | None:
         row = await conn.fetchrow(sql, *args)
         return None if row is None else tuple(row)
+
+    async def fetch_all(self, conn: Any, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
+        return await conn.fetch(sql, *args)  # type: ignore[no-any-return]
 
 
 class _Aiosqlite(_Driver):
@@ -163,15 +204,25 @@ class ReadLane:
     Connections are borrowed on demand (an idle process holds none beyond the first), returned to the pool
     after ``recycle`` seconds (the pool's own ``pool_recycle``, if set) and on ``close()``. When all are
     busy a caller waits for the next one to come back: a lent connection is held for one statement only.
+
+    Coalescing (asyncpg): calls of a read that has a ``DirectBatch`` form, arriving while every connection
+    is busy, queue as one batch instead of one waiter each; the next free connection answers the whole
+    batch with one ``= ANY(...)`` statement. A call never waits for a batch to fill: it only joins one
+    when it would have waited for a connection anyway. Under load this turns N round trips into one
+    (asyncpg: ~128 µs of CPU per single-row read against ~23 µs per row in a batch of 8).
     """
 
     def __init__(self, engine: AsyncEngine, size: int) -> None:
         self._engine = engine
         self._driver = _DRIVERS[engine.dialect.driver]()
         self.size = size
+        #: whether reads may be coalesced on this driver (``= ANY(array)`` is PostgreSQL's)
+        self.batches = engine.dialect.driver == "asyncpg"
         self._idle: list[_Lent] = []
         self._borrowed = 0
-        self._waiters: deque[asyncio.Future[_Lent | None]] = deque()
+        self._waiters: deque[asyncio.Future[_Lent | None] | _Batch] = deque()
+        self._pending: dict[tuple[Any, ...], _Batch] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         pool_recycle = getattr(engine.sync_engine.pool, "_recycle", -1)
         self._recycle = float(pool_recycle) if pool_recycle and pool_recycle > 0 else None
         self._closed = False
@@ -191,8 +242,15 @@ class ReadLane:
         """Connections currently taken from the engine's pool (idle in the lane or lent)."""
         return self._borrowed
 
-    async def fetch_one(self, stmt: DirectStatement, params: dict[str, Any]) -> tuple[list[Any] | None, int]:
-        """The first row of ``stmt`` (decoded), and the id of the driver connection that ran it."""
+    async def fetch_one(self, stmt: DirectStatement, params: dict[str, Any]) -> _Fetched:
+        """The first row of ``stmt`` (decoded), the driver connection's id, and the SQL if this call ran it.
+
+        The SQL is ``None`` for a call answered by a batch another call reported.
+        """
+        if stmt.batch is not None and not self._idle and self._borrowed >= self.size and not self._closed:
+            joined = self._join_batch(stmt.batch, params)
+            if joined is not None:
+                return await joined
         lent = await self._acquire()
         try:
             raw = await self._driver.fetch(lent.conn, stmt.sql, stmt.args(params))
@@ -204,10 +262,83 @@ class ReadLane:
             self._discard_now(lent)
             raise
         self._release(lent)
-        return (None if raw is None else stmt.row(raw)), id(lent.conn)
+        return (None if raw is None else stmt.row(raw)), id(lent.conn), stmt.sql
+
+    def _join_batch(self, info: DirectBatch, params: dict[str, Any]) -> asyncio.Future[_Fetched] | None:
+        """Queue this call on the pending batch of the same read and parameters; ``None`` if it cannot be."""
+        try:
+            group = (info, *(v for k, v in params.items() if k != info.key))
+            hash(group)
+        except TypeError:
+            return None
+        batch = self._pending.get(group)
+        if batch is None or len(batch.wanted) >= MAX_BATCH:
+            batch = self._pending[group] = _Batch(group, info, params)
+            self._waiters.append(batch)
+        future: asyncio.Future[_Fetched] = asyncio.get_running_loop().create_future()
+        batch.wanted.append((params[info.key], future))
+        return future
+
+    async def _run_batch(self, batch: _Batch, lent: _Lent | None) -> None:
+        info = batch.info
+        try:
+            if lent is None:  # handed a free slot rather than a connection
+                if self._closed:
+                    raise DirectReadFailed("read lane closed")
+                self._borrowed += 1
+                try:
+                    lent = await self._borrow()
+                except BaseException:
+                    self._borrowed -= 1
+                    self._wake(None)
+                    raise
+            keys = list(dict.fromkeys(key for key, future in batch.wanted if not future.done()))
+            if not keys:
+                self._release(lent)
+                return
+            args = info.stmt.args({**batch.params, info.key: keys})
+            try:
+                raws = await self._driver.fetch_all(lent.conn, info.stmt.sql, args)
+            except Exception:
+                await self._discard(lent)
+                raise
+            except BaseException:
+                self._discard_now(lent)
+                raise
+            self._release(lent)
+        except BaseException as e:
+            failed = e if isinstance(e, DirectReadFailed) else DirectReadFailed(str(e))
+            for _, future in batch.wanted:
+                if not future.done():
+                    future.set_exception(failed)
+            if not isinstance(e, Exception):
+                raise
+            return
+        by_key: dict[Any, Sequence[Any]] = {}
+        for raw in raws:
+            by_key.setdefault(raw[info.column], raw)  # several rows per key (a one-to-many join): the first
+        connection, answered = id(lent.conn), set()
+        sql: str | None = info.stmt.sql
+        for key, future in batch.wanted:
+            if future.done():
+                continue
+            found = by_key.get(key)
+            row = None if found is None else info.stmt.row(found)
+            if row is not None and key in answered:
+                row = _fresh(row)
+            answered.add(key)
+            future.set_result((row, connection, sql))
+            sql = None  # one statement, reported once
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _acquire(self) -> _Lent:
         while True:
+            if self._closed:
+                raise DirectReadFailed("read lane closed")
             if self._idle:
                 lent = self._idle.pop()  # LIFO: the warmest connection; the others may age out
                 if self._recycle is None or time.monotonic() - lent.since < self._recycle:
@@ -246,8 +377,16 @@ class ReadLane:
         return lent
 
     def _wake(self, value: _Lent | None) -> bool:
+        """Hand a connection (or, with ``None``, a free slot) to the oldest waiter; False if none waits."""
         while self._waiters:
             waiter = self._waiters.popleft()
+            if isinstance(waiter, _Batch):
+                if self._pending.get(waiter.group) is waiter:
+                    del self._pending[waiter.group]
+                if all(future.done() for _, future in waiter.wanted):
+                    continue  # every caller of the batch was cancelled
+                self._spawn(self._run_batch(waiter, value))
+                return True
             if not waiter.done():
                 waiter.set_result(value)
                 return True
