@@ -26,6 +26,7 @@ stay those of the generic path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import time
 from collections import deque
@@ -416,16 +417,27 @@ class ReadLane:
             self._wake(None)
 
     def _discard_now(self, lent: _Lent) -> None:
-        # outside a greenlet SQLAlchemy terminates the driver connection without awaiting
+        """Drop a connection from a cancelled (or closing) caller, without awaiting in the caller.
+
+        The slot is free at once; the connection is invalidated in the background, inside a greenlet, so
+        SQLAlchemy closes it gracefully and the driver can settle the cancelled statement (a forced
+        terminate leaves asyncpg's cancel futures with unretrieved errors).
+        """
         self._borrowed -= 1
-        try:
-            lent.fairy.invalidate()
-        finally:
-            self._wake(None)
+        self._wake(None)
+        self._spawn(self._invalidate(lent))
+
+    @staticmethod
+    async def _invalidate(lent: _Lent) -> None:
+        with contextlib.suppress(Exception):  # the connection is being dropped either way
+            await greenlet_spawn(lent.fairy.invalidate)
 
     async def close(self) -> None:
-        """Return every idle connection to the pool; connections still lent go back when released."""
+        """Return every idle connection to the pool and wait for background work; connections still lent
+        are dropped when released."""
         self._closed = True
         idle, self._idle = self._idle, []
         for lent in idle:
             await self._give_back(lent)
+        if self._tasks:  # batches in flight and connections being dropped
+            await asyncio.gather(*self._tasks, return_exceptions=True)
