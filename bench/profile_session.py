@@ -29,7 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.apps import SECRET, build_tessera, migrate  # noqa: E402
+import contextlib
+
+from bench.apps import SECRET, build_tessera, migrate
 
 PASSWORD = "correct-horse-battery"
 
@@ -74,10 +76,8 @@ async def main() -> None:
     assert SECRET
     try:
         email = "profile@example.com"
-        try:
+        with contextlib.suppress(Exception):
             await auth.api.sign_up_email(body={"email": email, "password": PASSWORD, "name": "P"})
-        except Exception:  # noqa: BLE001 - already there when --database is reused
-            pass
         response = await auth.api.sign_in_email(body={"email": email, "password": PASSWORD}, as_response=True)
         cookie = "; ".join(v.split(";", 1)[0] for v in response.set_cookies.values())
         token = cookie.split("=", 1)[1].split(".", 1)[0]
