@@ -35,6 +35,8 @@ from .errors import TwoFactorErrorCodes
 if TYPE_CHECKING:
     from . import TwoFactorPlugin
 
+#: Better Auth's ``generateRandomString`` default alphabet (challenge and trusted-device identifiers, secrets)
+RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
 TWO_FACTOR_COOKIE = "two_factor"
 TRUST_DEVICE_COOKIE = "trust_device"
 #: the endpoints whose sessions wait for a second factor: Better Auth's ``/sign-in/email``,
@@ -92,7 +94,7 @@ async def trusted_device(plugin: TwoFactorPlugin, ctx: RequestContext, user_id: 
 async def trust_this_device(plugin: TwoFactorPlugin, ctx: RequestContext, user_id: str) -> None:
     """Record a new trusted device and set its signed cookie (``<hmac>!trust-device-<32 random>``)."""
     max_age = plugin.options.trust_device_max_age
-    identifier = f"trust-device-{random_string(32)}"
+    identifier = f"trust-device-{random_string(32, RANDOM_ALPHABET)}"
     await ctx.auth.store.create_verification(identifier, user_id, max_age)
     set_signed_cookie(ctx, TRUST_DEVICE_COOKIE, f"{trust_token(ctx.auth.secret, user_id, identifier)}!{identifier}",
                       max_age)
@@ -139,7 +141,7 @@ async def after_first_factor(plugin: TwoFactorPlugin, ctx: RequestContext) -> An
         # Better Auth keeps the ``dont_remember`` cookie its sign-in set; the second factor reads it
         set_signed_cookie(ctx, "dont_remember", "true", None)
     max_age = options.two_factor_cookie_max_age
-    identifier = f"2fa-{random_string(20)}"
+    identifier = f"2fa-{random_string(20, RANDOM_ALPHABET)}"
     store = ctx.auth.store
     await store.create_verification(identifier, user["id"], max_age)
     await store.create_verification(f"2fa-attempts-{identifier}", "0", max_age)

@@ -22,6 +22,7 @@ from ...validation import F, Shape, validation_error
 from . import totp as totp_codes
 from .backup_codes import decode_backup_codes, encode_backup_codes, generate_backup_codes, remove_code
 from .challenge import (
+    RANDOM_ALPHABET,
     TRUST_DEVICE_COOKIE,
     Verification,
     assert_not_locked,
@@ -131,7 +132,7 @@ def build_endpoints(plugin: TwoFactorPlugin) -> tuple[Endpoint, ...]:
         if existing is not None and existing.get("verified") is not False:
             raise APIError(400, TwoFactorErrorCodes.TOTP_ALREADY_ENABLED)
         codes, stored_codes = new_backup_codes(ctx)
-        secret = random_string(32)
+        secret = random_string(32, RANDOM_ALPHABET)
         if options.skip_verification_on_enable:
             updated = await store.update_user(user["id"], {"twoFactorEnabled": True}) or user
             await _replace_session(ctx, session, updated)
