@@ -131,15 +131,15 @@ async def after_first_factor(plugin: TwoFactorPlugin, ctx: RequestContext) -> An
         return None
     user = returned.user
     options = plugin.options
+    if isinstance(ctx.body, dict) and ctx.body.get("rememberMe") is False:
+        # Better Auth keeps the ``dont_remember`` cookie its sign-in set; the second factor reads it
+        set_signed_cookie(ctx, "dont_remember", "true", None)
     if read_signed_cookie(ctx, TRUST_DEVICE_COOKIE) is not None:
         expire_cookie(ctx, TRUST_DEVICE_COOKIE)  # present but no longer good
     cookies = ctx.auth.cookies
     # what Better Auth's ``deleteSessionCookie(ctx, true)`` sends: the sign-in's session cookies expired
     cookies.expire(ctx.response, cookies.session_token)
     cookies.expire(ctx.response, cookies.session_data)
-    if isinstance(ctx.body, dict) and ctx.body.get("rememberMe") is False:
-        # Better Auth keeps the ``dont_remember`` cookie its sign-in set; the second factor reads it
-        set_signed_cookie(ctx, "dont_remember", "true", None)
     max_age = options.two_factor_cookie_max_age
     identifier = f"2fa-{random_string(20, RANDOM_ALPHABET)}"
     store = ctx.auth.store
