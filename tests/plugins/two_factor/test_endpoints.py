@@ -8,6 +8,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tessera.errors import APIError
+from tessera.plugins.two_factor import two_factor
+from tessera.plugins.two_factor.challenge import FIRST_FACTOR_ENDPOINTS
+from tests._helpers import Client, make_auth
 
 from .conftest import PASSWORD, MakeWorld, key_of
 
@@ -169,3 +172,20 @@ async def test_garbage_two_factor_cookie(make_world: MakeWorld) -> None:
         client.cookies["better-auth.two_factor"] = value
         r = await client.post("/two-factor/verify-totp", {"code": "123456"})
         assert (r.status, r.json_body()["code"]) == (401, "INVALID_TWO_FACTOR_COOKIE")
+
+
+async def test_rate_limit_is_three_per_ten_seconds() -> None:
+    auth = make_auth(plugins=[two_factor()], rate_limit={"enabled": True})
+    client = Client(auth)
+    statuses = [(await client.post("/two-factor/verify-totp", {"code": "123456"})).status for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    assert (await client.post("/sign-in/email", {"email": "a@example.com", "password": "x" * 10})).status != 429
+
+
+def test_every_password_sign_in_endpoint_is_challenged() -> None:
+    """A new first-factor sign-in endpoint (``/sign-in/username``…) must be added to the challenged set."""
+    auth = make_auth(plugins=[two_factor()])
+    password_sign_ins = {
+        name for name, ep in auth.endpoints.items() if "sign-in" in ep.tags and "oauth" not in ep.tags
+    }
+    assert password_sign_ins and password_sign_ins <= FIRST_FACTOR_ENDPOINTS
