@@ -124,9 +124,15 @@ class AuthContext:
         return self.store.hooks
 
     def resolve_base_url(self, request: Request | None) -> str:
+        """The configured base URL; without one, the request's origin only if it is trusted (403 otherwise).
+
+        See ``TrustedOrigins.request_base_url``: the ``Host`` header must not choose where emailed links go.
+        """
         if self.base_url:
             return self.base_url
-        return request.origin if request is not None else "http://localhost:3000"
+        if request is None:
+            return "http://localhost:3000"
+        return self.trusted_origins.request_base_url(request, production=self.production)
 
 
 @dataclass

@@ -24,6 +24,8 @@ from ..http import Request
 
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _ENCODED_SLASH = re.compile(r"%(2f|5c)", re.IGNORECASE)
+_ENCODED_DOT = re.compile(r"%2e", re.IGNORECASE)
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 OriginSource = Sequence[str] | Callable[[Request | None], Iterable[str]]
 
@@ -45,10 +47,27 @@ def is_safe_relative(url: str) -> bool:
     if "\\" in url or _CONTROL.search(url) or "#" in url:
         return False
     path = url.split("?", 1)[0]
-    if _ENCODED_SLASH.search(path):
+    if _ENCODED_SLASH.search(path) or _without_dot_segments(path).startswith("//"):
         return False
     parts = urlsplit("http://placeholder.invalid" + url)
     return parts.netloc == "placeholder.invalid"
+
+
+def _without_dot_segments(path: str) -> str:
+    """RFC 3986 dot-segment removal, ``%2e`` counting as ``.`` as browsers count it.
+
+    ``/.//evil.com`` and ``/x/..//evil.com`` become ``//evil.com``: same-origin for a conforming resolver, a
+    scheme-relative redirect for any code that normalises the path and then uses it (PR #10979's ambiguity).
+    """
+    out: list[str] = []
+    for segment in path.split("/")[1:]:
+        plain = _ENCODED_DOT.sub(".", segment)
+        if plain == "..":
+            if out:
+                out.pop()
+        elif plain != ".":
+            out.append(segment)
+    return "/" + "/".join(out)
 
 
 @lru_cache(maxsize=256)
@@ -123,12 +142,37 @@ class TrustedOrigins:
         self.has_base_url = bool(base_url)
 
     def for_request(self, request: Request | None) -> tuple[str, ...]:
-        origins = self.static
+        origins = self.configured(request)
         if not self.has_base_url and request is not None:
             origins = (request.origin.lower(), *origins)
-        if self._dynamic is not None:
-            origins = (*origins, *self._dynamic(request))
         return origins
+
+    def configured(self, request: Request | None) -> tuple[str, ...]:
+        """The origins the deployment named (base URL, list, function, environment), never the request's own."""
+        if self._dynamic is None:
+            return self.static
+        return (*self.static, *self._dynamic(request))
+
+    def request_base_url(self, request: Request, *, production: bool) -> str:
+        """The origin a request was addressed to, when no ``base_url`` is configured — if it may be trusted.
+
+        Without a configured base URL, links that carry secrets (password reset, email verification, change-email,
+        delete-user) and JWT ``iss``/``aud`` are built from the request's ``Host`` header, which the client
+        chooses. Trusting it lets anyone have a victim's reset link point at their own host and read the token
+        from the click (the Convex adapter's GHSA-pgx2-m66h-x29f / GHSA-9qq3-v9g3-cxhw). So the request's origin
+        is used only when it is a configured trusted origin, or a loopback host outside production (local
+        development); anything else is refused: configure ``base_url``.
+        """
+        origin = request.origin.lower()
+        if any(matches_pattern(origin, p) for p in self.configured(request)):
+            return origin
+        # local development; ``matches_pattern(origin, origin)``: well-formed, so its hostname can be read
+        if not production and matches_pattern(origin, origin) and urlsplit(origin).hostname in _LOOPBACK_HOSTS:
+            return origin
+        raise APIError(
+            403, BaseErrorCodes.INVALID_ORIGIN,
+            "The request's host is not a trusted origin; configure base_url (or trusted_origins)",
+        )
 
     def is_trusted(self, url: str, request: Request | None, *, allow_relative: bool = True) -> bool:
         if allow_relative and url.startswith("/"):
