@@ -67,7 +67,7 @@ async def sign_up_email(ctx: RequestContext) -> Any:
             existing = await auth.store.find_user_by_email(email)
             if existing is not None:
                 await ctx.run_in_background_or_await(_maybe_await(config.on_existing_user_sign_up(existing, ctx.request)))
-        synthetic = auth.store.public("user", {**user_data, "id": auth.generate_id("user")})
+        synthetic = auth.store.public("user", auth.store.unsaved("user", user_data))
         return {"token": None, "user": synthetic}
 
     verification = auth.email_verification

@@ -65,6 +65,18 @@ class Store:
             row.setdefault("updatedAt", now)
         return row
 
+    def unsaved(self, model: str, data: Mapping[str, Any]) -> Row:
+        """The row ``create`` would write for ``data`` (id, timestamps, schema defaults), without writing it.
+
+        An enumeration-safe answer about a row that was not created must look like one that was: a field with a
+        default (a plugin's ``role``, an application's ``plan``) left ``null`` would tell the two apart.
+        """
+        row = self._stamp(data, model)
+        for f in self.schema[model].fields:
+            if f.name not in row:
+                row[f.name] = f.default_value()
+        return row
+
     # -- units of work and hooked writes --------------------------------------------------------------
 
     @asynccontextmanager
