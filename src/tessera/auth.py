@@ -384,13 +384,20 @@ class Tessera:
         except APIError as exc:
             response = _error_response(exc, Response())
         except Exception:
-            logger.exception("unhandled error in %s %s", request.method, request.path)
+            logger.exception("unhandled error in %s %s", request.method, self._route_for_log(request))
             response = Response.json({"message": "Internal Server Error", "code": "INTERNAL_SERVER_ERROR"}, 500)
         for hook in self._on_response:
             replaced = await hook(response, self.context)
             if replaced is not None:
                 response = replaced
         return response
+
+    def _route_for_log(self, request: Request) -> str:
+        """The route pattern a request matched, never its path: ``/reset-password/<token>`` holds a live token,
+        and a path is client-chosen text (CR/LF would forge log lines). ASVS v5.0.0-16.5.1, 14.2.1."""
+        sub = request.path[len(self.base_path):].rstrip("/") or "/"
+        matched = self.router.match("GET" if request.method == "HEAD" else request.method, sub)
+        return self.base_path + matched[0].path if matched else "(no route)"
 
     async def _handle(self, request: Request) -> Response:
         path = request.path
