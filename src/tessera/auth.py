@@ -411,6 +411,10 @@ class Tessera:
             sub = sub.rstrip("/")
         if sub in self.disabled_paths:
             return Response(404, b"Not Found", [("content-type", "text/plain")])
+        if len(request.body) > self.context.advanced.max_body_size:
+            # the ASGI app refuses before buffering; this holds for every other way in (framework
+            # integrations, hand-built requests) so no body is parsed, hashed or stored past the limit
+            raise APIError(413, BaseErrorCodes.PAYLOAD_TOO_LARGE)
         if self.rate_limiter is not None:
             limited = await self.rate_limiter(request, sub)
             if limited is not None:

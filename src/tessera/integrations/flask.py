@@ -29,6 +29,8 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on installed extras
     raise ImportError("tessera.integrations.flask needs Flask: pip install 'tessera-auth[flask]'") from exc
 
+from .. import _json
+from ..errors import APIError, BaseErrorCodes
 from ..http import Headers, Request
 from .portal import Portal, portal_for
 from .session import UNAUTHORIZED_BODY, RequestSession, request_headers
@@ -63,6 +65,13 @@ class TesseraFlask:
         return request_headers(request.headers.items())
 
     def _handle(self, rest: str) -> FlaskResponse:
+        # refuse a declared oversized body unread, and read at most one byte past the limit otherwise
+        # (``get_data()`` buffers whatever the client sends); ``auth.handle`` answers 413 past the limit
+        limit = self.auth.context.advanced.max_body_size
+        if (request.content_length or 0) > limit:
+            too_large = APIError(413, BaseErrorCodes.PAYLOAD_TOO_LARGE)
+            return FlaskResponse(_json.dumps(too_large.to_dict()), status=413, content_type="application/json")
+        body = request.stream.read(limit + 1)
         answer = self.portal.run(
             self.auth.handle(
                 Request(
@@ -70,7 +79,7 @@ class TesseraFlask:
                     path=f"{self.auth.base_path}/{rest}",
                     headers=self._headers(),
                     query_string=request.query_string.decode("latin-1"),
-                    body=request.get_data(),
+                    body=body,
                     scheme=request.scheme,
                     client_host=request.remote_addr,
                 )
