@@ -106,6 +106,8 @@ def _fail(ctx: RequestContext, status: int, code: Any, error: str) -> APIError:
     "GET",
     query=Shape({"token": F("string"), "callbackURL": F("string", optional=True)}, record=False),
     callback_query=("callbackURL",),
+    # a GET that may set a fresh session cookie: no cache may keep it (ASVS v5.0.0-14.3.2; Better Auth sets none)
+    no_store=True,
     tags=("email-verification",),
 )
 async def verify_email(ctx: RequestContext) -> Any:

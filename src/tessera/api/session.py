@@ -47,7 +47,8 @@ async def sign_out(ctx: RequestContext) -> Any:
     return {"success": True}
 
 
-@endpoint("/list-sessions", "GET", session="fresh", tags=("session",))
+# no-store (Better Auth sets none): the answer lists the bearer token of every session (ASVS v5.0.0-14.3.2)
+@endpoint("/list-sessions", "GET", session="fresh", no_store=True, tags=("session",))
 async def list_sessions(ctx: RequestContext) -> Any:
     assert ctx.session is not None
     return await ctx.auth.store.list_sessions(ctx.session.user_id)

@@ -412,7 +412,8 @@ async def get_access_token(ctx: RequestContext) -> Any:
     return _without_none(result)
 
 
-@endpoint("/account-info", "GET", tags=("oauth",))
+# no-store (Better Auth sets none): the provider's profile of a signed-in user (ASVS v5.0.0-14.3.2)
+@endpoint("/account-info", "GET", no_store=True, tags=("oauth",))
 async def account_info(ctx: RequestContext) -> Any:
     account = await _selected_account(ctx, _account_selection(ctx.query, "query"))
     provider = runtime(ctx.auth).get(account["providerId"])
