@@ -77,7 +77,9 @@ async def test_authorization_request_carries_pkce_state_and_nonce(provider: Prov
     row = (await auth.adapter.find_many("verification"))[0]
     assert row["identifier"] == f"auth-state:{q['state']}"
     value = json.loads(row["value"])
-    assert list(value) == ["callbackURL", "codeVerifier", "expiresAt", "idTokenNonce", "oauthState"]
+    # Better Auth's keys, plus tessera's providerId (its looseObject schema lets it through)
+    assert list(value) == ["callbackURL", "codeVerifier", "expiresAt", "idTokenNonce", "oauthState", "providerId"]
+    assert value["providerId"] == "idp"
     assert value["callbackURL"] == BASE  # the base URL's origin when no callbackURL is given
     assert len(value["codeVerifier"]) == 128 and code_challenge(value["codeVerifier"]) == q["code_challenge"]
     assert value["idTokenNonce"] == q["nonce"] and value["oauthState"] == q["state"]

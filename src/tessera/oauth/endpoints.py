@@ -135,7 +135,8 @@ async def _start_redirect_flow(
     nonce = generate_id(32) if provider.requires_id_token_nonce else None
     verifier = generate_id(128)
     state = await create_state(
-        ctx, code_verifier=verifier, link=link, additional_data=body.get("additionalData"), id_token_nonce=nonce
+        ctx, code_verifier=verifier, link=link, additional_data=body.get("additionalData"), id_token_nonce=nonce,
+        provider_id=provider.id,
     )
     try:
         url = await provider.create_authorization_url(
@@ -228,7 +229,9 @@ async def callback_oauth(ctx: RequestContext) -> Any:
     if not state:
         raise _error_redirect(default_error, "state_not_found")
     try:
-        flow = await consume_state(ctx, state)
+        # bound to a configured provider only: an unknown one still answers oauth_provider_not_found below
+        bound = provider_id if runtime(ctx.auth).get(provider_id) is not None else None
+        flow = await consume_state(ctx, state, bound)
     except StateError as exc:
         raise _error_redirect(exc.error_url or default_error, exc.code) from None
     error_url = flow.error_url or default_error

@@ -6,7 +6,8 @@ Better Auth's database strategy, kept byte-compatible:
   (Max-Age 300);
 * a ``verification`` row ``auth-state:<state>`` holds the flow as JSON — ``callbackURL``, ``codeVerifier``,
   ``errorURL``, ``newUserURL``, ``link``, ``expiresAt`` (ms), ``requestSignUp``, ``idTokenNonce``,
-  ``oauthState`` — for 10 minutes.
+  ``oauthState`` — for 10 minutes; tessera adds ``providerId`` (Better Auth ignores it) to bind the flow
+  to its provider.
 
 On the callback the row is *consumed* (``consume_verification``: one atomic delete-returning, so a replayed or
 raced callback finds nothing), then the cookie must carry the same state (HMAC-verified, compared in constant
@@ -34,7 +35,7 @@ STATE_COOKIE_MAX_AGE = 300
 INTERNAL_KEYS = frozenset(
     {
         "callbackURL", "codeVerifier", "errorURL", "newUserURL", "expiresAt", "oauthState", "link",
-        "requestSignUp", "idTokenNonce", "serverContext",
+        "requestSignUp", "idTokenNonce", "serverContext", "providerId",
     }
 )
 
@@ -75,6 +76,7 @@ async def create_state(
     link: dict[str, Any] | None = None,
     additional_data: dict[str, Any] | None = None,
     id_token_nonce: str | None = None,
+    provider_id: str | None = None,
 ) -> str:
     """Store a new flow and set the browser-binding cookie; returns the ``state`` to send to the provider."""
     auth = ctx.auth
@@ -96,6 +98,7 @@ async def create_state(
             "requestSignUp": body.get("requestSignUp"),
             "idTokenNonce": id_token_nonce,
             "oauthState": state,
+            "providerId": provider_id,
         }
     )
     value = {k: v for k, v in value.items() if v is not None}  # JSON.stringify drops undefined
@@ -110,8 +113,14 @@ async def create_state(
     return state
 
 
-async def consume_state(ctx: RequestContext, state: str | None) -> FlowState:
-    """Redeem the callback's ``state`` once; ``StateError`` with Better Auth's error code otherwise."""
+async def consume_state(ctx: RequestContext, state: str | None, provider_id: str | None = None) -> FlowState:
+    """Redeem the callback's ``state`` once; ``StateError`` with Better Auth's error code otherwise.
+
+    A state is honoured only at the callback of the provider it was issued for: one started with provider A
+    and returned to ``/callback/B`` would have B redeem a code and verifier meant for A (the mix-up attack,
+    ASVS v5.0.0-10.2.2; Auth.js GHSA-x445-f3h2-j279). Rows written before tessera recorded ``providerId``
+    (or by Better Auth, which does not) carry none and are not checked.
+    """
     if not state:
         raise StateError("state_not_found")
     auth = ctx.auth
@@ -135,6 +144,9 @@ async def consume_state(ctx: RequestContext, state: str | None) -> FlowState:
     cookie_state = auth.cookies.signer.unsign(raw) if raw else None
     auth.cookies.expire(ctx.response, name)
     if cookie_state is None or not hmac.compare_digest(cookie_state.encode(), state.encode()):
+        raise StateError("state_mismatch", error_url)
+    bound_to = data.get("providerId")
+    if provider_id is not None and bound_to is not None and bound_to != provider_id:
         raise StateError("state_mismatch", error_url)
     expires_at = data.get("expiresAt")
     if not isinstance(expires_at, int | float) or expires_at < auth.now().timestamp() * 1000:
