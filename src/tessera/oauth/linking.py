@@ -43,6 +43,20 @@ class OAuthFlowError(Exception):
         self.reason = reason
 
 
+def comparable_email(raw: str | None) -> str | None:
+    """The provider's address, lower-cased, when it may be compared with or stored as a local address.
+
+    ``str.lower()`` (like JavaScript's ``toLowerCase``) folds some non-ASCII characters onto ASCII: KELVIN SIGN
+    ``\u212a`` becomes ``k``. A provider vouching for ``\u212aate@example.com`` would be matched to the local,
+    verified ``kate@example.com`` and linked to it — an account takeover (validation before normalisation,
+    Auth.js GHSA-7rqj-j65f-68wh). Local addresses are ASCII (the sign-up validator), so a non-ASCII provider
+    address names nobody here: ``None``, as if the provider had sent none.
+    """
+    if not raw or not raw.isascii():
+        return None
+    return raw.lower()
+
+
 def runtime(auth: AuthContext) -> OAuthRuntime:
     rt: OAuthRuntime = auth.plugin_state["oauth"]
     return rt
@@ -76,7 +90,7 @@ async def sign_in_with_identity(
     """Find or create the user of ``info`` and open a session: ``(session, is_new_user)``."""
     auth = ctx.auth
     policy = runtime(auth).linking
-    email = (info.email or "").lower()
+    email = comparable_email(info.email)
     store = auth.store
     is_register = False
 
@@ -92,7 +106,9 @@ async def sign_in_with_identity(
         if info.email_verified and not user["emailVerified"] and email == user["email"]:
             user = await store.update_user(user["id"], {"emailVerified": True}) or user
     else:
-        user = await store.find_user_by_email(email) if email else None
+        if email is None:  # a new identity is matched and created by its address: it must be one
+            raise OAuthFlowError("email not found")
+        user = await store.find_user_by_email(email)
         if user is not None:
             vouched = info.email_verified or policy.trusts(provider.id)
             if (
@@ -143,7 +159,7 @@ async def _create_user(auth: AuthContext, provider: OAuthProvider, info: UserInf
     now = auth.now()
     data = {
         "name": info.name or "",
-        "email": (info.email or "").lower(),
+        "email": comparable_email(info.email),
         "emailVerified": info.email_verified,
         "image": info.image,
         "createdAt": now,
@@ -220,7 +236,7 @@ async def link_identity(
     if not policy.enabled or not (info.email_verified or policy.trusts(provider.id)):
         return "unable_to_link_account"
     link_email = str(link.get("email", "")).lower()
-    if (info.email or "").lower() != link_email and not policy.allow_different_emails:
+    if comparable_email(info.email) != link_email and not policy.allow_different_emails:
         return "email_does_not_match"
     user_id = str(link["userId"])
     existing = await auth.store.find_account_by_key(provider.id, info.id)
