@@ -60,6 +60,10 @@ class EmailAndPasswordConfig:
     on_password_reset: Callback | None = None
     #: called instead of revealing that an email is taken (when sign-up answers generically)
     on_existing_user_sign_up: Callback | None = None
+    #: ``(core_fields, additional_fields, id) -> dict``: the made-up user answered for a taken address (Better
+    #: Auth's ``customSyntheticUser``). Schema defaults are applied without it; values a database hook sets on a
+    #: real sign-up (the admin plugin's ``role``) are not, and would tell a taken address apart — return them here
+    custom_synthetic_user: Callback | None = None
     password: PasswordHasher = field(default_factory=ScryptHasher)
 
 

@@ -107,6 +107,30 @@ async def test_the_synthetic_answer_carries_schema_defaults_too() -> None:
     assert list(new.json_body()["user"]) == list(taken.json_body()["user"])  # same key order too
 
 
+async def test_fields_set_by_database_hooks_are_matched_through_custom_synthetic_user() -> None:
+    """E3: a field a ``user.create`` hook sets (as the admin plugin sets ``role``) is not a schema default, so the
+    made-up answer cannot know it; ``custom_synthetic_user`` (Better Auth's ``customSyntheticUser``) supplies it."""
+    hooks = {"user": {"create": {"before": lambda user, ctx: {"data": {"plan": "trial"}}}}}
+
+    async def mail(**_: Any) -> None:
+        return None
+
+    def synthetic(*, core_fields: dict[str, Any], additional_fields: dict[str, Any], id: str) -> dict[str, Any]:
+        return {**core_fields, **additional_fields, "plan": "trial", "id": id}
+
+    for custom, alike in ((None, False), (synthetic, True)):
+        auth = make_auth(
+            database_hooks=hooks,
+            email_and_password={"require_email_verification": True, "custom_synthetic_user": custom},
+            email_verification={"send_verification_email": mail},
+            user={"additional_fields": [Field("plan", required=False, input=False)]},
+        )
+        new = await Client(auth).sign_up("dave@example.com")
+        taken = await Client(auth).sign_up("dave@example.com")
+        assert new.json_body()["user"]["plan"] == "trial"
+        assert (shape(new) == shape(taken)) is alike
+
+
 async def test_password_reset_request_answers_alike_for_unknown_addresses() -> None:
     """ASVS v5.0.0-6.3.8 (forgot-password): same status, headers and body; only a registered address gets mail."""
     sent: list[dict[str, Any]] = []

@@ -67,8 +67,7 @@ async def sign_up_email(ctx: RequestContext) -> Any:
             existing = await auth.store.find_user_by_email(email)
             if existing is not None:
                 await ctx.run_in_background_or_await(_maybe_await(config.on_existing_user_sign_up(existing, ctx.request)))
-        synthetic = auth.store.public("user", auth.store.unsaved("user", user_data))
-        return {"token": None, "user": synthetic}
+        return {"token": None, "user": await _synthetic_user(ctx, user_data, extra)}
 
     verification = auth.email_verification
     send_on_sign_up = (
@@ -82,6 +81,20 @@ async def sign_up_email(ctx: RequestContext) -> Any:
         return {"token": None, "user": auth.store.public("user", user)}
     set_session_cookies(ctx, session, dont_remember=body.get("rememberMe") is False)
     return {"token": session.token, "user": session.user}
+
+
+async def _synthetic_user(ctx: RequestContext, user_data: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """The user a taken address is answered with: the row ``create`` would write (Better Auth's
+    ``buildSyntheticUserOutput``: schema defaults included), or ``custom_synthetic_user``'s, so no field tells the
+    answer apart from a new account's (ASVS v5.0.0-6.3.8)."""
+    store = ctx.auth.store
+    row = store.unsaved("user", user_data)
+    custom = ctx.auth.email_and_password.custom_synthetic_user
+    if custom is not None:
+        core = {k: row[k] for k in ("name", "email", "emailVerified", "image", "createdAt", "updatedAt")}
+        made = await _maybe_await(custom(core_fields=core, additional_fields=dict(extra), id=row["id"]))
+        row = store.unsaved("user", {"id": row["id"], **dict(made)})
+    return store.public("user", row)
 
 
 async def _maybe_await(value: Any) -> Any:
