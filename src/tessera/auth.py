@@ -312,6 +312,7 @@ class Tessera:
             adapter=self.adapter, generate_id=generate_id, client_ip=self.context.plugin_state["client_ip"],
             router=self.router, plugin_rules=self.rate_limit_rules,
         )
+        self.context.rate_limiter = self.rate_limiter
         for plugin in self.plugins:
             store.hooks.extend(plugin.database_hooks, source=f"plugin {plugin.id!r} database_hooks")
             if plugin.init is not None:

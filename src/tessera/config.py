@@ -168,6 +168,12 @@ class RateLimitConfig:
     #: session read costs no round trip (the flood guard is then per instance); special, plugin and custom
     #: rules always use ``storage``
     local_default_rule: bool = True
+    #: sign-in attempts per account (the address tried, registered or not) per window, whatever the client's
+    #: address, e.g. ``{"window": 3600, "max": 100}``: caps a guesser spread over many addresses (NIST SP
+    #: 800-63B-4 §3.2.2 allows at most 100 consecutive failures per account). Off by default, as in Better Auth:
+    #: anyone can then spend an account's window and hold off its password sign-ins (not its reset or social
+    #: sign-in) until the window ends — the lockout trade-off ASVS v5.0.0-6.1.1 asks you to choose knowingly
+    account_sign_in: RateLimitRule | Mapping[str, int] | Literal[False] = False
 
 
 @dataclass(frozen=True)

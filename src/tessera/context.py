@@ -30,6 +30,7 @@ from .http import Request, Response
 if TYPE_CHECKING:
     from .db.hooks import DatabaseHooks
     from .db.store import Store
+    from .ratelimit import RateLimiter
     from .security.origins import TrustedOrigins
     from .session.cookies import SessionCookies
     from .session.model import SessionData
@@ -114,6 +115,8 @@ class AuthContext:
     #: options of the ``Tessera`` object, for plugins that need them
     extra: dict[str, Any] = field(default_factory=dict)
     on_api_error: OnAPIErrorConfig = field(default_factory=OnAPIErrorConfig)
+    #: the rate limiter ``Tessera`` built (``None`` when rate limiting is off), for per-account limits
+    rate_limiter: RateLimiter | None = None
 
     def now(self) -> datetime:
         return self.clock()

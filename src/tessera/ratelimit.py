@@ -22,6 +22,7 @@ client instead of creating one each, so random paths can neither fill memory nor
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import logging
 import math
@@ -215,8 +216,11 @@ class RateLimiter:
             else:
                 self._exact[path] = compiled
         self._static: dict[str, tuple[Rule | None, bool]] = {}
+        #: sign-in attempts per account, counted by the sign-in endpoint (``consume_account``)
+        self.account_rule = _as_rule(config.account_sign_in, "rate_limit.account_sign_in")
         self.longest_window = max(
             [self.default.window, *(r.window for _, r in _SPECIAL), *(r.window for _, r in self.plugin_rules)]
+            + ([self.account_rule.window] if self.account_rule else [])
             + [r.window for r in [*self._exact.values(), *(v for _, v in self._wild)] if isinstance(r, Rule)]
         )
 
@@ -275,13 +279,20 @@ class RateLimiter:
             ip = "no-trusted-ip"
         store = self.local if rule is self.default and self.local is not None else self.store
         retry = await store.consume(f"{ip}|{bucket}", rule, self.clock())
-        if retry is None:
+        return None if retry is None else _too_many(retry)
+
+    async def consume_account(self, account: str) -> Response | None:
+        """One sign-in attempt on ``account`` (a lower-cased address): the 429 once its window is spent.
+
+        Counted before the password is checked and for unknown addresses alike, so the answer tells nothing
+        about the account, and per account whatever the client's address (``rate_limit.account_sign_in``).
+        """
+        if self.account_rule is None:
             return None
-        return Response(
-            429,
-            TOO_MANY_REQUESTS,
-            [("content-type", "application/json"), ("x-retry-after", str(max(math.ceil(retry), 1)))],
-        )
+        # a digest, not the address: keys fit a VARCHAR(255) column and put no address in storage or logs
+        digest = hashlib.sha256(account.encode()).hexdigest()[:32]
+        retry = await self.store.consume(f"account|{digest}", self.account_rule, self.clock())
+        return None if retry is None else _too_many(retry)
 
     async def sweep(self) -> None:
         if self.local is not None:
@@ -291,6 +302,14 @@ class RateLimiter:
             self.store.sweep(self.clock())
         elif sweep is not None:
             await sweep(self.clock(), self.longest_window)
+
+
+def _too_many(retry: float) -> Response:
+    return Response(
+        429,
+        TOO_MANY_REQUESTS,
+        [("content-type", "application/json"), ("x-retry-after", str(max(math.ceil(retry), 1)))],
+    )
 
 
 def build_rate_limiter(

@@ -119,3 +119,20 @@ async def test_plugin_request_handlers_run_after_the_limiter() -> None:
     statuses = [(await sign_in(auth, peer="198.51.100.5")).status for _ in range(5)]
     assert statuses == [401, 401, 401, 429, 429]
     assert len(seen) == 3
+
+
+async def test_a_guesser_spread_over_many_addresses_can_be_capped_per_account() -> None:
+    """NIST SP 800-63B-4 §3.2.2 (at most 100 failures per account) and ASVS v5.0.0-6.3.1: with
+    ``rate_limit.account_sign_in`` a per-address limit no longer bounds only each address. Known and unknown
+    accounts are counted alike, so the 429 tells nothing; other accounts are untouched. Off by default."""
+    auth = limited()
+    statuses = [(await sign_in(auth, peer="10.0.0.5", xff=f"198.51.100.{n}")).status for n in range(8)]
+    assert statuses == [401] * 8  # the default: Better Auth's per-address limits only
+    auth = limited(rate_limit={"account_sign_in": {"window": 3600, "max": 5}})
+    for email in ("alice@example.com", "nobody@example.com"):
+        statuses = [(await sign_in(auth, peer="10.0.0.5", xff=f"198.51.100.{n}", email=email)).status
+                    for n in range(7)]
+        assert statuses == [401] * 5 + [429] * 2, email
+    r = await sign_in(auth, peer="10.0.0.5", xff="198.51.100.99", email="ALICE@example.com")
+    assert r.status == 429 and r.header("x-retry-after") is not None  # the account, however it is spelled
+    assert (await sign_in(auth, peer="10.0.0.5", xff="198.51.100.99", email="bob@example.com")).status == 401

@@ -35,6 +35,10 @@ async def sign_in_email(ctx: RequestContext) -> Any:
         raise APIError(400, BaseErrorCodes.INVALID_EMAIL)
     if len(password.encode("utf-16-le")) // 2 > config.max_password_length:
         raise APIError(400, BaseErrorCodes.PASSWORD_TOO_LONG)
+    if ctx.is_http and auth.rate_limiter is not None:
+        limited = await auth.rate_limiter.consume_account(email.lower())
+        if limited is not None:
+            return limited
 
     user = await auth.store.find_user_by_email(email, with_credential=True)
     account = user.pop("account", None) if user is not None else None
