@@ -138,3 +138,26 @@ async def test_malformed_authorization_headers_never_error(header: str) -> None:
     auth = make_auth(plugins=[bearer()])
     r = await Client(auth).get("/get-session", headers=[("authorization", header)])
     assert r.status == 200 and r.json_body() is None
+
+
+async def test_a_cache_re_minted_for_a_session_revoked_mid_request_is_refused() -> None:
+    """Greptile review on Better Auth PR #8916 (S4): a session revoked between a request's authoritative read and
+    its re-caching (here change-email, which re-mints the cache) must not come back through that fresh cache."""
+    auth = make_auth(user={"change_email": {"enabled": True, "update_email_without_verification": True}},
+                     session={"cookie_cache": {"enabled": True}})
+    browser = Client(auth)
+    await browser.sign_up()
+    other_tab = Client(auth)
+    other_tab.cookies = dict(browser.cookies)
+    store = auth.context.store
+    update_user = store.update_user
+
+    async def revoked_meanwhile(*args: object, **kwargs: object) -> object:
+        assert (await other_tab.post("/sign-out")).status == 200
+        return await update_user(*args, **kwargs)  # type: ignore[arg-type]
+
+    store.update_user = revoked_meanwhile  # type: ignore[method-assign]
+    r = await browser.post("/change-email", {"newEmail": "new@example.com"})
+    store.update_user = update_user  # type: ignore[method-assign]
+    assert r.status == 200 and DATA_COOKIE in r.set_cookies  # a fresh, well-signed cache for the dead session
+    assert (await browser.get("/get-session")).json_body() is None
