@@ -144,3 +144,22 @@ async def test_password_reset_request_answers_alike_for_unknown_addresses() -> N
     unknown = await Client(auth).post("/request-password-reset", {"email": "nobody@example.com"})
     assert shape(known) == shape(unknown)
     assert known.status == 200 and len(sent) == 1
+
+
+async def test_the_admin_plugins_role_is_in_the_synthetic_answer() -> None:
+    """E3 (found here): the admin plugin's ``role`` came from a create hook, so a taken address answered
+    ``role: null`` where a new account answers the default role."""
+    from tessera.plugins.admin import admin
+
+    async def mail(**_: Any) -> None:
+        return None
+
+    auth = make_auth(
+        email_and_password={"password": FAST_HASHER, "require_email_verification": True},
+        email_verification={"send_verification_email": mail},
+        plugins=[admin()],
+    )
+    new = await Client(auth).sign_up("erin@example.com")
+    taken = await Client(auth).sign_up("erin@example.com")
+    assert new.json_body()["user"]["role"] == "user"
+    assert shape(new) == shape(taken)

@@ -70,7 +70,7 @@ class AdminPlugin(Plugin):
         super().__init__(
             id="admin",
             endpoints=(),
-            schema=admin_schema(),
+            schema=admin_schema(options.default_role),
             after=(hide_impersonations_hook(),),
             error_codes=AdminErrorCodes,
             database_hooks={
