@@ -1,0 +1,197 @@
+"""Domain verbs over the adapter for organizations, members and invitations.
+
+Multi-row writes are units of work (``Store.transaction``): an organization and its owner, an accepted
+invitation and its member, a deleted organization and everything in it commit together or not at all.
+Writes that must see a stable member list (the last owner, the membership limit) first ``lock`` the
+organization row, so concurrent ones on one organization run one after another on SQL databases.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ...db.adapter import Adapter, Row, SortBy, Where
+from ...db.store import Store
+from .access import parse_role_list
+
+USER_SUMMARY = ("id", "name", "email", "image")
+
+
+def user_summary(user: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: user.get(k) for k in USER_SUMMARY}
+
+
+def parse_metadata(value: Any) -> Any:
+    """The stored JSON text as an object (create and update answer it parsed, as Better Auth's do)."""
+    if isinstance(value, str) and value:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value if value else None
+
+
+class OrganizationStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def adapter(self) -> Adapter:
+        return self.store.adapter
+
+    def public(self, model: str, row: Mapping[str, Any]) -> dict[str, Any]:
+        return self.store.public(model, row)
+
+    # -- organizations ----------------------------------------------------------------------------------
+
+    async def by_id(self, organization_id: str, db: Adapter | None = None) -> Row | None:
+        row = await (db or self.adapter).find_one("organization", [Where("id", organization_id)])
+        return self.public("organization", row) if row else None
+
+    async def by_slug(self, slug: str) -> Row | None:
+        row = await self.adapter.find_one("organization", [Where("slug", slug)])
+        return self.public("organization", row) if row else None
+
+    async def lock(self, organization_id: str, db: Adapter) -> bool:
+        """Take the organization row's write lock for the rest of ``db``'s transaction (an update that
+        changes nothing); ``False`` when the organization is gone."""
+        return await db.update("organization", [Where("id", organization_id)], {"id": organization_id}) is not None
+
+    async def list_for_user(self, user_id: str) -> list[Row]:
+        members = await self.adapter.find_many("member", [Where("userId", user_id)], limit=self.store.find_many_limit)
+        if not members:
+            return []
+        rows = await self.adapter.find_many(
+            "organization", [Where("id", [m["organizationId"] for m in members], "in")], limit=len(members)
+        )
+        by_id = {r["id"]: r for r in rows}
+        return [self.public("organization", by_id[m["organizationId"]]) for m in members if m["organizationId"] in by_id]
+
+    async def count_for_user(self, user_id: str) -> int:
+        return await self.adapter.count("member", [Where("userId", user_id)])
+
+    async def create(self, data: Mapping[str, Any], owner: Mapping[str, Any], db: Adapter) -> tuple[Row, Row]:
+        organization = await self.store._create("organization", data, db)
+        member = await self.store._create(
+            "member", {**owner, "organizationId": organization["id"]}, db
+        )
+        return self.public("organization", organization), self.public("member", member)
+
+    async def update(self, organization_id: str, data: Mapping[str, Any]) -> Row | None:
+        row = await self.store._update("organization", [Where("id", organization_id)], data)
+        return self.public("organization", row) if row else None
+
+    async def delete(self, organization_id: str) -> None:
+        async with self.store.transaction() as tx:
+            await self.store._delete_many("member", [Where("organizationId", organization_id)], tx)
+            await self.store._delete_many("invitation", [Where("organizationId", organization_id)], tx)
+            await self.store._delete("organization", [Where("id", organization_id)], adapter=tx, veto_raises=True)
+
+    # -- members ----------------------------------------------------------------------------------------
+
+    async def member(self, organization_id: str, user_id: str, db: Adapter | None = None) -> Row | None:
+        row = await (db or self.adapter).find_one(
+            "member", [Where("organizationId", organization_id), Where("userId", user_id)]
+        )
+        return self.public("member", row) if row else None
+
+    async def member_by_id(self, member_id: str) -> Row | None:
+        row = await self.adapter.find_one("member", [Where("id", member_id)])
+        return self.public("member", row) if row else None
+
+    async def member_by_email(self, organization_id: str, email: str, db: Adapter | None = None) -> Row | None:
+        user = await self.store.find_user_by_email(email.lower())
+        if user is None:
+            return None
+        member = await self.member(organization_id, user["id"], db)
+        return {**member, "user": user_summary(user)} if member else None
+
+    async def with_users(self, members: list[Row]) -> list[Row]:
+        """Each member with ``user: {id, name, email, image}`` (one query for all of them)."""
+        if not members:
+            return []
+        users = await self.adapter.find_many(
+            "user", [Where("id", list({m["userId"] for m in members}), "in")], limit=len(members)
+        )
+        by_id = {u["id"]: u for u in users}
+        return [{**m, "user": user_summary(by_id[m["userId"]])} for m in members if m["userId"] in by_id]
+
+    async def members(
+        self, organization_id: str, *, where: list[Where] | None = None, limit: int | None = None,
+        offset: int | None = None, sort_by: SortBy | None = None, db: Adapter | None = None,
+    ) -> list[Row]:
+        rows = await (db or self.adapter).find_many(
+            "member", [Where("organizationId", organization_id), *(where or [])],
+            limit=limit or self.store.find_many_limit, offset=offset, sort_by=sort_by,
+        )
+        return [self.public("member", r) for r in rows]
+
+    async def count_members(self, organization_id: str, where: list[Where] | None = None,
+                            db: Adapter | None = None) -> int:
+        return await (db or self.adapter).count("member", [Where("organizationId", organization_id), *(where or [])])
+
+    async def count_holders(self, organization_id: str, role: str, db: Adapter) -> int:
+        """Members holding ``role`` (among others); the role column is a comma-separated list."""
+        rows = await db.find_many("member", [Where("organizationId", organization_id)], limit=None)
+        return sum(1 for r in rows if role in parse_role_list(r.get("role")))
+
+    async def add_member(self, data: Mapping[str, Any], db: Adapter | None = None) -> Row:
+        return self.public("member", await self.store._create("member", data, db))
+
+    async def set_role(self, member_id: str, role: str, db: Adapter | None = None) -> Row | None:
+        row = await self.store._update("member", [Where("id", member_id)], {"role": role}, db)
+        return self.public("member", row) if row else None
+
+    async def remove_member(self, member_id: str, db: Adapter | None = None) -> Row | None:
+        return await self.store._delete("member", [Where("id", member_id)], adapter=db, veto_raises=True)
+
+    # -- invitations ------------------------------------------------------------------------------------
+
+    async def invitation(self, invitation_id: str) -> Row | None:
+        row = await self.adapter.find_one("invitation", [Where("id", invitation_id)])
+        return self.public("invitation", row) if row else None
+
+    async def pending_invitations(self, organization_id: str, now: datetime, email: str | None = None) -> list[Row]:
+        where = [Where("organizationId", organization_id), Where("status", "pending"), Where("expiresAt", now, "gt")]
+        if email is not None:
+            where.insert(1, Where("email", email.lower()))
+        rows = await self.adapter.find_many("invitation", where, limit=None)
+        return [self.public("invitation", r) for r in rows]
+
+    async def invitations(self, organization_id: str) -> list[Row]:
+        rows = await self.adapter.find_many(
+            "invitation", [Where("organizationId", organization_id)], limit=self.store.find_many_limit
+        )
+        return [self.public("invitation", r) for r in rows]
+
+    async def user_invitations(self, email: str, now: datetime) -> list[Row]:
+        rows = await self.adapter.find_many(
+            "invitation",
+            [Where("email", email.lower()), Where("status", "pending"), Where("expiresAt", now, "gt")],
+            limit=self.store.find_many_limit,
+        )
+        if not rows:
+            return []
+        orgs = await self.adapter.find_many(
+            "organization", [Where("id", list({r["organizationId"] for r in rows}), "in")], limit=len(rows)
+        )
+        names = {o["id"]: o["name"] for o in orgs}
+        return [{**self.public("invitation", r), "organizationName": names.get(r["organizationId"])} for r in rows]
+
+    async def create_invitation(self, data: Mapping[str, Any]) -> Row:
+        return self.public("invitation", await self.store._create("invitation", data, None))
+
+    async def set_invitation(
+        self, invitation_id: str, update: Mapping[str, Any], *, from_status: str | None = None,
+        db: Adapter | None = None,
+    ) -> Row | None:
+        """Compare-and-set on ``status``: with ``from_status`` only one caller ever moves an invitation out
+        of it (two concurrent accepts: one member)."""
+        where = [Where("id", invitation_id)]
+        if from_status is not None:
+            where.append(Where("status", from_status))
+        row = await (db or self.adapter).increment_one("invitation", where, {}, set=dict(update))
+        return self.public("invitation", row) if row else None
