@@ -79,7 +79,7 @@ async def test_list_members_get_active_member_and_role(make_world: MakeWorld) ->
 
 async def test_update_member_role(make_world: MakeWorld) -> None:
     w = await make_world()
-    org_id, bob, carol = await acme_with_bob_and_carol(w)
+    _, bob, carol = await acme_with_bob_and_carol(w)
     r = await w.bob.post("/organization/update-member-role", {"memberId": carol["id"], "role": ["admin"]})
     assert r.status == 200, r.body
     assert (r.json_body()["id"], r.json_body()["role"]) == (carol["id"], "admin")
