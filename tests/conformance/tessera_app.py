@@ -1,6 +1,6 @@
 """The tessera server the conformance tests talk to over real HTTP (uvicorn on 127.0.0.1).
 
-    python tests/conformance/tessera_app.py --port 8123 [--database URL] [--plugins bearer,admin] [--hasher fast]
+    python tests/conformance/tessera_app.py --port 8123 [--database URL] [--plugins bearer,admin,organization] [--hasher fast]
 
 Configured like the pinned Better Auth reference (``tests/reference/node/server.mjs``): same secret,
 ``base_url = http://127.0.0.1:<port>``, email and password on, rate limiting off, production mode (so
@@ -34,8 +34,12 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.admin import admin
 
             plugins.append(admin())
+        elif name == "organization":
+            from tessera.plugins.organization import organization
+
+            plugins.append(organization())
         else:
-            raise SystemExit(f"unknown plugin {name!r} (known: bearer, admin)")
+            raise SystemExit(f"unknown plugin {name!r} (known: bearer, admin, organization)")
     return plugins
 
 

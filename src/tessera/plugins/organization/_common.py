@@ -3,6 +3,7 @@ organization on the session, and Better Auth's small validation rules."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,10 @@ class Org:
             raise APIError(400, E.ROLE_NOT_FOUND)
         unknown = [r for r in roles if r not in self.options.effective_roles]
         if unknown:
-            raise APIError(400, E.ROLE_NOT_FOUND, f"{E.ROLE_NOT_FOUND}: {', '.join(unknown)}")
+            message = f"{E.ROLE_NOT_FOUND}: {', '.join(unknown)}"
+            # Better Auth builds this one error as ``{code, message}``: same keys, that order
+            body = json.dumps({"code": str(E.ROLE_NOT_FOUND), "message": message}).encode()
+            raise APIError(400, E.ROLE_NOT_FOUND, message, body=body)
 
     async def membership(self, ctx: RequestContext, organization_id: str, user_id: str, *,
                          error: ErrorCode = E.MEMBER_NOT_FOUND, status: int = 400) -> dict[str, Any]:
@@ -123,7 +127,8 @@ def is_roles(value: Any) -> bool:
 
 
 def check_roles_shape(body: Mapping[str, Any], name: str = "role") -> None:
-    if name in body and not is_roles(body[name]):
+    """A required ``string | string[]`` (zod reports a missing or mistyped union as "Invalid input")."""
+    if not is_roles(body.get(name)):
         raise validation_error([f"[body.{name}] Invalid input"])
 
 

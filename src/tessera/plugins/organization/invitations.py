@@ -49,7 +49,7 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         await ctx.run_in_background_or_await(work)
 
     @endpoint("/organization/invite-member", "POST", name="create_invitation", body=Shape({
-        "email": F("string"), "role": F("any"), "organizationId": F("string", optional=True),
+        "email": F("string"), "role": F("any", optional=True), "organizationId": F("string", optional=True),
         "resend": F("boolean", optional=True), "teamId": F("any", optional=True),
     }), session="session", tags=TAGS)
     async def create_invitation(ctx: RequestContext) -> Any:

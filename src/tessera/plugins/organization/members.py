@@ -55,7 +55,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
                 raise APIError(400, E.MEMBER_NOT_FOUND)
 
     @endpoint("/organization/add-member", "POST", name="add_member", body=Shape({
-        "userId": F("any"), "role": F("any"), "organizationId": F("string", optional=True),
+        "userId": F("any"), "role": F("any", optional=True), "organizationId": F("string", optional=True),
         "teamId": F("string", optional=True),
     }), server_only=True, tags=TAGS)
     async def add_member(ctx: RequestContext) -> Any:
@@ -100,7 +100,6 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         if not organization_id:
             raise APIError(400, E.NO_ACTIVE_ORGANIZATION)
         member = await org.membership(ctx, organization_id, session.user_id)
-        org.require(member, {"member": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER, status=401)
         key = ctx.body["memberIdOrEmail"]
         target: dict[str, Any] | None
         if "@" in key:
@@ -111,6 +110,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
             raise APIError(400, E.MEMBER_NOT_FOUND)
         if org.is_creator(target) and not org.is_creator(member):
             raise APIError(400, E.YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER)
+        org.require(member, {"member": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER, status=401)
         if not org.within(parse_role_list(target.get("role")), member):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER)
         await remove_unless_last_creator(ctx, organization_id, target)
@@ -119,7 +119,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         return {"member": target}
 
     @endpoint("/organization/update-member-role", "POST", name="update_member_role", body=Shape({
-        "role": F("any"), "memberId": F("string"), "organizationId": F("string", optional=True),
+        "role": F("any", optional=True), "memberId": F("string"), "organizationId": F("string", optional=True),
     }), session="session", tags=TAGS)
     async def update_member_role(ctx: RequestContext) -> Any:
         session = ctx.session

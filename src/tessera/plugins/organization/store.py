@@ -18,6 +18,9 @@ from ...db.store import Store
 from .access import parse_role_list
 
 USER_SUMMARY = ("id", "name", "email", "image")
+#: lists come in the order rows were made: without it each database picks its own (SQLite follows
+#: whichever index it reads, PostgreSQL the heap)
+OLDEST_FIRST = SortBy("createdAt", "asc")
 
 
 def user_summary(user: Mapping[str, Any]) -> dict[str, Any]:
@@ -61,7 +64,9 @@ class OrganizationStore:
         return await db.update("organization", [Where("id", organization_id)], {"id": organization_id}) is not None
 
     async def list_for_user(self, user_id: str) -> list[Row]:
-        members = await self.adapter.find_many("member", [Where("userId", user_id)], limit=self.store.find_many_limit)
+        members = await self.adapter.find_many(
+            "member", [Where("userId", user_id)], limit=self.store.find_many_limit, sort_by=OLDEST_FIRST
+        )
         if not members:
             return []
         rows = await self.adapter.find_many(
@@ -125,7 +130,7 @@ class OrganizationStore:
     ) -> list[Row]:
         rows = await (db or self.adapter).find_many(
             "member", [Where("organizationId", organization_id), *(where or [])],
-            limit=limit or self.store.find_many_limit, offset=offset, sort_by=sort_by,
+            limit=limit or self.store.find_many_limit, offset=offset, sort_by=sort_by or OLDEST_FIRST,
         )
         return [self.public("member", r) for r in rows]
 
@@ -163,7 +168,8 @@ class OrganizationStore:
 
     async def invitations(self, organization_id: str) -> list[Row]:
         rows = await self.adapter.find_many(
-            "invitation", [Where("organizationId", organization_id)], limit=self.store.find_many_limit
+            "invitation", [Where("organizationId", organization_id)], limit=self.store.find_many_limit,
+            sort_by=OLDEST_FIRST,
         )
         return [self.public("invitation", r) for r in rows]
 
