@@ -6,17 +6,15 @@ create/list/ban/unban/impersonate/stop/set-role/remove through ``authClient.admi
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from conformance_client import data, error, run_client
 from conformance_servers import Server, start_tessera_server
-from conformance_wire import pretty
 
 PASSWORD = "correct-horse-battery"
 
@@ -32,30 +30,10 @@ def report(reference_node: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         assert r.status_code == 200, r.text
         with sqlite3.connect(db) as conn:
             conn.execute("update user set role = 'admin' where email = ?", (boss,))
-        proc = subprocess.run(
-            ["node", "admin_client.mjs", "--base-url", server.base_url, "--admin-email", boss,
-             "--user-email", f"member-{uuid.uuid4().hex[:8]}@example.com"],
-            cwd=reference_node, capture_output=True, text=True, timeout=120, check=False,
-        )
-        assert proc.returncode == 0, f"client failed:\n{proc.stderr}\n--- server log ---\n{server.log_tail()}"
-        result: dict[str, Any] = json.loads(proc.stdout)
+        result = run_client(reference_node, "admin_client.mjs", server, "--admin-email", boss,
+                            "--user-email", f"member-{uuid.uuid4().hex[:8]}@example.com")
     finally:
         server.stop()
-    thrown = {name: s["thrown"] for name, s in result["steps"].items() if "thrown" in s}
-    assert not thrown, f"the client threw:\n{pretty(thrown)}"
-    return result
-
-
-def data(report: dict[str, Any], name: str) -> Any:
-    step = report["steps"][name]
-    assert step.get("error") is None, (name, step)
-    return step["data"]
-
-
-def error(report: dict[str, Any], name: str) -> dict[str, Any]:
-    step = report["steps"][name]
-    assert step.get("data") is None and step.get("error"), (name, step)
-    result: dict[str, Any] = step["error"]
     return result
 
 

@@ -2,9 +2,8 @@
 // a JSON report on stdout. Used by tests/conformance/test_official_admin_client.py. The admin account
 // (--admin-email, password "correct-horse-battery") must exist and hold role "admin" already.
 import { parseArgs } from "node:util";
-import { createAuthClient } from "better-auth/client";
 import { adminClient } from "better-auth/client/plugins";
-import { stepper } from "./client_report.mjs";
+import { Browser, stepper } from "./client_report.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -16,38 +15,12 @@ const { values: args } = parseArgs({
 const BASE_URL = args["base-url"];
 const password = "correct-horse-battery";
 
-class Browser {
-  constructor() {
-    this.jar = new Map();
-    this.client = createAuthClient({
-      baseURL: BASE_URL,
-      plugins: [adminClient()],
-      fetchOptions: { customFetchImpl: (input, init) => this.fetch(input, init) },
-    });
-  }
-
-  async fetch(input, init = {}) {
-    const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
-    if (this.jar.size) headers.set("cookie", [...this.jar].map(([k, v]) => `${k}=${v}`).join("; "));
-    headers.set("origin", BASE_URL);
-    const res = await fetch(input instanceof Request ? input.url : input, { ...init, headers });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(";").map((s) => s.trim());
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      if (attrs.some((a) => /^max-age=0$/i.test(a)) || value === "") this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-    return res;
-  }
-}
-
 const report = { steps: {} };
 const step = stepper(report);
 
-const boss = new Browser();
-const user = new Browser();
+const plugins = () => [adminClient()];
+const boss = new Browser(BASE_URL, plugins());
+const user = new Browser(BASE_URL, plugins());
 await step("signInAdmin", () => boss.client.signIn.email({ email: args["admin-email"], password }));
 const created = await step("createUser", () =>
   boss.client.admin.createUser({ email: args["user-email"], password, name: "Client User", role: "user" }),

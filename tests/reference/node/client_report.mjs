@@ -1,4 +1,6 @@
-// The JSON report the official-client scripts print: each step's {data, error} (or what it threw).
+// The JSON report the official-client scripts print: each step's {data, error} (or what it threw), and
+// `Browser`: one official client with its own cookie jar, sending the `Origin` a browser would.
+import { createAuthClient } from "better-auth/client";
 
 // Dates revived by the client's JSON parser become {"$date": iso}, so the test can see the revival.
 export function plain(value) {
@@ -28,4 +30,32 @@ export function stepper(report) {
     report.order?.push(name);
     return result;
   };
+}
+
+export class Browser {
+  constructor(baseURL, plugins) {
+    this.baseURL = baseURL;
+    this.jar = new Map();
+    this.client = createAuthClient({
+      baseURL,
+      plugins,
+      fetchOptions: { customFetchImpl: (input, init) => this.fetch(input, init) },
+    });
+  }
+
+  async fetch(input, init = {}) {
+    const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
+    if (this.jar.size) headers.set("cookie", [...this.jar].map(([k, v]) => `${k}=${v}`).join("; "));
+    headers.set("origin", this.baseURL);
+    const res = await fetch(input instanceof Request ? input.url : input, { ...init, headers });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";").map((s) => s.trim());
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (attrs.some((a) => /^max-age=0$/i.test(a)) || value === "") this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+    return res;
+  }
 }
