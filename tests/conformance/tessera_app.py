@@ -38,8 +38,12 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.organization import organization
 
             plugins.append(organization())
+        elif name == "organizationTeams":
+            from tessera.plugins.organization import TeamsOptions, organization
+
+            plugins.append(organization(teams=TeamsOptions()))
         else:
-            raise SystemExit(f"unknown plugin {name!r} (known: bearer, admin, organization)")
+            raise SystemExit(f"unknown plugin {name!r} (known: bearer, admin, organization, organizationTeams)")
     return plugins
 
 

@@ -12,16 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conformance_pair import PASSWORD, Pair, Side, open_pair
-from conformance_servers import _pg_execute, plugin_servers
+from conformance_pair import PASSWORD, Pair, Side, plugin_pair
+from conformance_servers import _pg_execute
 
 
 @pytest.fixture(scope="session")
 def admin_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    tmp = tmp_path_factory.mktemp("admin")
-    with plugin_servers(tmp, reference_node, postgres_admin_url, "admin") as servers, open_pair(
-        servers.better_auth, servers.tessera
-    ) as p:
+    with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "admin") as (p, servers):
         boss = p.email("boss")
         p.each(lambda s: s.sign_up(boss, "Boss"))
         _pg_execute(servers.database_url, f"update \"user\" set role = 'admin' where email = '{boss}'")

@@ -9,16 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conformance_pair import Pair, Side, open_pair
-from conformance_servers import plugin_servers
+from conformance_pair import Pair, Side, plugin_pair
 
 
 @pytest.fixture(scope="session")
 def org_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    tmp = tmp_path_factory.mktemp("organization")
-    with plugin_servers(tmp, reference_node, postgres_admin_url, "organization") as servers, open_pair(
-        servers.better_auth, servers.tessera
-    ) as p:
+    with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "organization") as (p, _):
         for label, name in (("bob", "Bob"), ("carol", "Carol")):
             email = p.email(label)
             p.each(lambda s, email=email, label=label, name=name: s.jars.__setitem__(label, s.sign_up(email, name)))
@@ -122,3 +118,48 @@ def test_invite_accept_and_manage_members(org_pair: Pair) -> None:
         return out
 
     org_pair.check("organization: invitations and members", scenario)
+
+
+@pytest.fixture(scope="session")
+def teams_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "organizationTeams") as (p, _):
+        email = p.email("bob")
+        p.each(lambda s: s.jars.__setitem__("bob", s.sign_up(email, "Bob")))
+        yield p
+
+
+def test_teams(teams_pair: Pair) -> None:
+    slug = f"teams-{teams_pair.run_id}"
+    bob_email = teams_pair.email("bob")
+
+    def scenario(s: Side) -> list[httpx.Response]:
+        alice, bob = s.jars["alice"], s.jars["bob"]
+        created = post(s, "/organization/create", {"name": "Teams", "slug": slug}, alice)
+        org_id = created.json()["id"]
+        listed = s.get("/organization/list-teams", jar=alice)
+        default_id = listed.json()[0]["id"]
+        ops = post(s, "/organization/create-team", {"name": "Ops"}, alice)
+        invited = post(s, "/organization/invite-member", {"email": bob_email, "role": "member",
+                                                          "teamId": ops.json()["id"]}, alice)
+        return [
+            created,
+            listed,
+            ops,
+            post(s, "/organization/create-team", {"name": "X", "organizationId": org_id}, bob),
+            post(s, "/organization/update-team", {"teamId": ops.json()["id"], "data": {"name": "Operations"}}, alice),
+            invited,
+            post(s, "/organization/invite-member", {"email": "x@example.com", "role": "member", "teamId": "nope"},
+                 alice),
+            post(s, "/organization/accept-invitation", {"invitationId": invited.json()["id"]}, bob),
+            s.get("/get-session", jar=bob),
+            s.get("/organization/list-team-members", jar=bob),
+            s.get("/organization/list-user-teams", jar=bob),
+            post(s, "/organization/set-active-team", {"teamId": default_id}, bob),
+            post(s, "/organization/add-team-member", {"teamId": default_id, "userId": "nobody"}, alice),
+            post(s, "/organization/remove-team", {"teamId": default_id}, alice),
+            post(s, "/organization/remove-team", {"teamId": ops.json()["id"]}, alice),
+            post(s, "/organization/remove-team", {"teamId": "nope"}, alice),
+            s.get("/organization/get-full-organization", jar=alice),
+        ]
+
+    teams_pair.check("organization: teams", scenario)

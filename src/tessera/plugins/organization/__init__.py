@@ -8,8 +8,10 @@ invitations under ``/organization/*``, compatible with the official ``organizati
 
 Schema: tables ``organization``, ``member``, ``invitation`` and ``session.activeOrganizationId``
 (``tessera generate`` / ``migrate`` emit them), shared as-is with a Better Auth deployment. Roles and
-permissions use the admin plugin's access control with Better Auth's organization statements. Teams and
-dynamic (per-organization, stored) roles are not implemented. See docs/organization.md.
+permissions use the admin plugin's access control with Better Auth's organization statements. Teams
+(``teams=TeamsOptions()``, off by default as in Better Auth) add ``team``, ``teamMember``,
+``invitation.teamId`` and ``session.activeTeamId``. Dynamic (per-organization, stored) roles are not
+implemented. See docs/organization.md.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from .access import (
     parse_role_list,
     parse_roles,
 )
-from .config import OrganizationOptions
+from .config import OrganizationOptions, TeamsOptions
 from .endpoints import build_endpoints
 from .errors import OrganizationErrorCodes
 from .schema import organization_schema
@@ -52,6 +54,7 @@ __all__ = [
     "OrganizationOptions",
     "OrganizationPlugin",
     "Role",
+    "TeamsOptions",
     "create_access_control",
     "organization",
     "parse_role_list",
@@ -68,7 +71,7 @@ class OrganizationPlugin(Plugin):
         self._store: OrganizationStore | None = None
         super().__init__(
             id="organization",
-            schema=organization_schema(),
+            schema=organization_schema(teams=options.team_options is not None),
             error_codes=OrganizationErrorCodes,
             init=self._init,
             options=options,

@@ -85,11 +85,24 @@ class Org:
         return [i for i in invitations if self.creator_role not in parse_role_list(i.get("role"))]
 
     async def set_active(self, ctx: RequestContext, session: SessionData, organization_id: str | None, *,
-                         cookies: bool = False) -> None:
-        """Record the active organization on the session row; with ``cookies`` re-issue the session cookies
-        (``set-active``), else only refresh a cookie cache so it does not go on naming the old one."""
-        await ctx.auth.store.update_session(session.token, {"activeOrganizationId": organization_id})
-        session.session["activeOrganizationId"] = organization_id
+                         cookies: bool = False, team_id: str | bool | None = False) -> None:
+        """Record the active organization (and, when ``team_id`` is not ``False``, team) on the session row;
+        with ``cookies`` re-issue the session cookies (``set-active``), else only refresh a cookie cache so it
+        does not go on naming the old one. Changing the organization clears the active team."""
+        data: dict[str, Any] = {"activeOrganizationId": organization_id}
+        if self.options.team_options is not None:
+            data["activeTeamId"] = None if team_id is False else team_id
+            if team_id is False and organization_id == session.session.get("activeOrganizationId"):
+                del data["activeTeamId"]
+        await self._update_session(ctx, session, data, cookies=cookies)
+
+    async def set_active_team(self, ctx: RequestContext, session: SessionData, team_id: str | None) -> None:
+        await self._update_session(ctx, session, {"activeTeamId": team_id}, cookies=True)
+
+    async def _update_session(self, ctx: RequestContext, session: SessionData, data: dict[str, Any], *,
+                              cookies: bool) -> None:
+        await ctx.auth.store.update_session(session.token, data)
+        session.session.update(data)
         dont_remember = ctx.auth.cookies.read_dont_remember(ctx.request) if ctx.is_http else False
         if cookies:
             set_session_cookies(ctx, session, dont_remember=dont_remember)
@@ -97,6 +110,14 @@ class Org:
             cache = ctx.auth.plugin_state.get("cookie_cache")
             if cache is not None and ctx.is_http:
                 cache.write(ctx, session, dont_remember=dont_remember)
+
+
+def signed_in(ctx: RequestContext) -> SessionData:
+    """The session of an endpoint declared ``session="session"`` (resolved before the handler runs)."""
+    session = ctx.session
+    if session is None:  # pragma: no cover - the endpoint's session requirement answered 401 already
+        raise unauthorized()
+    return session
 
 
 def unauthorized(message: str | None = None) -> APIError:

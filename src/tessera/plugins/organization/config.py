@@ -21,6 +21,24 @@ MembershipLimit = Callable[[Row, Row], "int | Awaitable[int]"]
 SendInvitationEmail = Callable[[Row, Any], Awaitable[None] | None]
 
 DEFAULT_INVITATION_EXPIRES_IN = 48 * 3600
+#: ``(data, ...) -> int``: ``data`` is ``{organizationId, session}`` (maximum teams) or ``{teamId, session,
+#: organizationId}`` (maximum members per team)
+TeamLimit = Callable[[Row], "int | Awaitable[int]"]
+
+
+@dataclass(frozen=True)
+class TeamsOptions:
+    """Better Auth's ``teams`` option (off unless given): teams inside an organization."""
+
+    enabled: bool = True
+    #: teams per organization (``None``: no limit)
+    maximum_teams: int | TeamLimit | None = None
+    #: members per team (``None``: no limit)
+    maximum_members_per_team: int | TeamLimit | None = None
+    #: may the last team of an organization be removed
+    allow_removing_all_teams: bool = False
+    #: create a team named after the organization, with its creator in it, when an organization is created
+    default_team: bool = True
 
 
 @dataclass(frozen=True)
@@ -49,8 +67,15 @@ class OrganizationOptions:
     ac: AccessControl | None = None
     #: role name -> ``Role``, merged over Better Auth's defaults ``owner``, ``admin``, ``member``
     roles: Mapping[str, Role] | None = None
+    #: ``TeamsOptions`` (or a dict of its fields); ``None``: no teams
+    teams: TeamsOptions | Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.teams, Mapping):
+            try:
+                object.__setattr__(self, "teams", TeamsOptions(**self.teams))
+            except TypeError as exc:
+                raise ConfigError(f"organization: teams: {exc}") from None
         for name, role in (self.roles or {}).items():
             if not isinstance(role, Role):
                 raise ConfigError(
@@ -68,6 +93,12 @@ class OrganizationOptions:
                 raise ConfigError(f"organization: {label} must be a non-negative integer or a function")
         if self.creator_role not in self.effective_roles:
             raise ConfigError(f"organization: creator_role {self.creator_role!r} is not a configured role")
+
+    @property
+    def team_options(self) -> TeamsOptions | None:
+        """The teams configuration when teams are enabled."""
+        teams = self.teams
+        return teams if isinstance(teams, TeamsOptions) and teams.enabled else None
 
     @property
     def effective_roles(self) -> Mapping[str, Role]:

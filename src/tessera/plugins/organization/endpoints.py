@@ -17,12 +17,13 @@ from ...errors import APIError
 from ...session.resolver import resolve_session
 from ...validation import F, Shape, validation_error
 from ..admin.endpoints import js_string, requested_permissions
-from ._common import Org, min_one, unauthorized
+from ._common import Org, min_one, signed_in, unauthorized
 from .config import resolve
 from .errors import OrganizationErrorCodes as E
 from .invitations import build_invitation_endpoints
 from .members import build_member_endpoints
 from .store import parse_metadata
+from .teams import build_team_endpoints
 
 if TYPE_CHECKING:
     from . import OrganizationPlugin
@@ -36,7 +37,14 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
     options = plugin.options
 
     def with_metadata(row: dict[str, Any]) -> dict[str, Any]:
-        return {**row, "metadata": parse_metadata(row.get("metadata"))}
+        """Create and update answer ``metadata`` parsed, and leave the key out when there is none."""
+        out = dict(row)
+        metadata = parse_metadata(out.pop("metadata", None))
+        if metadata is None:
+            return out
+        keys = list(row)
+        out["metadata"] = metadata
+        return {k: out[k] for k in keys if k in out}
 
     def metadata_text(value: Any) -> str | None:
         return json.dumps(value, separators=(",", ":")) if value else None
@@ -79,13 +87,21 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
             "metadata": metadata_text(body.get("metadata")), "createdAt": store.clock(),
         }
         owner = {"userId": user["id"], "role": org.creator_role, "createdAt": store.clock()}
+        default_team: dict[str, Any] | None = None
         try:
             async with store.transaction() as tx:
                 created, member = await org.store.create(data, owner, tx)
+                teams = options.team_options
+                if teams is not None and teams.default_team:
+                    default_team = await org.store.create_team({
+                        "name": created["name"], "organizationId": created["id"], "createdAt": store.clock(),
+                        "updatedAt": None,
+                    }, tx)
+                    await org.store.add_team_member(default_team["id"], user["id"], None, tx)
         except UniqueViolation:  # the same slug, created a moment ago by someone else
             raise APIError(400, E.ORGANIZATION_ALREADY_EXISTS) from None
         if session is not None and not body.get("keepCurrentActiveOrganization"):
-            await org.set_active(ctx, session, created["id"])
+            await org.set_active(ctx, session, created["id"], team_id=default_team["id"] if default_team else None)
         return {**with_metadata(created), "members": [member]}
 
     @endpoint("/organization/check-slug", "POST", name="check_organization_slug",
@@ -157,8 +173,7 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
     async def organization_for(ctx: RequestContext) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """The organization the query names (slug, id, else the active one) and the caller's membership;
         a caller who is not a member loses it as their active organization and gets 403."""
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         query = ctx.query
         key = query.get("organizationSlug") or query.get("organizationId") or session.session.get(
             "activeOrganizationId"
@@ -191,15 +206,17 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
         limit = _positive_int(ctx.query.get("membersLimit")) or _members_cap(options.membership_limit)
         members = await org.store.with_users(await org.store.members(found["id"], limit=limit))
         invitations = await org.store.invitations(found["id"]) if org.can_view_invitations(member) else []
-        return {**found, "invitations": org.visible_invitations(member, invitations), "members": members}
+        full = {**found, "invitations": org.visible_invitations(member, invitations), "members": members}
+        if options.team_options is not None:
+            full["teams"] = await org.store.teams(found["id"], with_count=True)
+        return full
 
     @endpoint("/organization/set-active", "POST", name="set_active_organization", body=Shape({
         "organizationId": F("string", optional=True, nullable=True),
         "organizationSlug": F("string", optional=True),
     }), session="session", tags=TAGS)
     async def set_active_organization(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         body = ctx.body
         organization_id = body.get("organizationId")
         slug = body.get("organizationSlug")
@@ -228,16 +245,14 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
 
     @endpoint("/organization/list", "GET", name="list_organizations", session="session", tags=TAGS)
     async def list_organizations(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         return await org.store.list_for_user(session.user_id)
 
     @endpoint("/organization/has-permission", "POST", name="has_permission", body=Shape({
         "organizationId": F("string", optional=True),
     }), session="session", tags=TAGS)
     async def has_permission(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         body = ctx.body
         permissions = requested_permissions(body)
         organization_id = body.get("organizationId") or session.session.get("activeOrganizationId")
@@ -251,6 +266,7 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
         create_organization, check_organization_slug, update_organization, delete_organization,
         get_organization, get_full_organization, set_active_organization, list_organizations, has_permission,
         *build_member_endpoints(org), *build_invitation_endpoints(org),
+        *(build_team_endpoints(org, options.team_options) if options.team_options is not None else ()),
     )
 
 

@@ -19,10 +19,11 @@ from ...errors import APIError, BaseErrorCodes
 from ...session.model import SessionData
 from ...session.resolver import resolve_session
 from ...validation import EMAIL_RE, F, Shape
-from ._common import Org, check_roles_shape, unauthorized
+from ._common import Org, check_roles_shape, signed_in, unauthorized
 from .access import parse_role_list, parse_roles
 from .config import resolve
 from .errors import OrganizationErrorCodes as E
+from .teams import check_invited_teams, join_invited_teams
 
 TAGS = ("organization",)
 INVITATION_ID = Shape({"invitationId": F("string")})
@@ -53,8 +54,7 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         "resend": F("boolean", optional=True), "teamId": F("any", optional=True),
     }), session="session", tags=TAGS)
     async def create_invitation(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         body = ctx.body
         check_roles_shape(body)
         organization_id = body.get("organizationId") or session.session.get("activeOrganizationId")
@@ -95,18 +95,21 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
             pending = []
         if len(await org.store.pending_invitations(organization_id, now)) >= options.invitation_limit:
             raise APIError(403, E.INVITATION_LIMIT_REACHED)
-        invitation = await org.store.create_invitation({
+        data = {
             "organizationId": organization_id, "email": email, "role": parse_roles(roles), "status": "pending",
             "expiresAt": expires_at, "createdAt": now, "inviterId": session.user_id,
-        })
+        }
+        teams = options.team_options
+        if teams is not None:
+            data["teamId"] = await check_invited_teams(ctx, org, teams, organization_id, body.get("teamId"))
+        invitation = await org.store.create_invitation(data)
         await send_email(ctx, invitation, organization, member, session)
         return invitation
 
     @endpoint("/organization/accept-invitation", "POST", name="accept_invitation", body=INVITATION_ID,
               session="session", tags=TAGS)
     async def accept_invitation(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         now = ctx.auth.now()
         invitation = await org.store.invitation(ctx.body["invitationId"])
         if invitation is None or invitation["expiresAt"] < now or invitation["status"] != "pending":
@@ -133,14 +136,17 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
                 "organizationId": organization_id, "userId": session.user_id,
                 "role": parse_roles(accepted.get("role")) or "member", "createdAt": now,
             }, tx)
-        await org.set_active(ctx, session, organization_id)
+            teams = options.team_options
+            joined = await join_invited_teams(ctx, org, teams, accepted, session.user_id, tx) if teams else []
+        # one team: it becomes the active one too (Better Auth's rule)
+        await org.set_active(ctx, session, organization_id, team_id=joined[0] if len(joined) == 1 else None,
+                             cookies=len(joined) == 1)
         return {"invitation": accepted, "member": member}
 
     @endpoint("/organization/reject-invitation", "POST", name="reject_invitation", body=INVITATION_ID,
               session="session", tags=TAGS)
     async def reject_invitation(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         invitation = await org.store.invitation(ctx.body["invitationId"])
         if invitation is None or invitation["status"] != "pending":
             raise APIError(400, E.INVITATION_NOT_FOUND, "Invitation not found!")
@@ -155,8 +161,7 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
     @endpoint("/organization/cancel-invitation", "POST", name="cancel_invitation", body=INVITATION_ID,
               session="session", tags=TAGS)
     async def cancel_invitation(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         invitation = await org.store.invitation(ctx.body["invitationId"])
         if invitation is None:
             raise APIError(400, E.INVITATION_NOT_FOUND)
@@ -197,8 +202,7 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
     @endpoint("/organization/list-invitations", "GET", name="list_invitations",
               query=Shape({"organizationId": F("string", optional=True)}), session="session", tags=TAGS)
     async def list_invitations(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         organization_id = ctx.query.get("organizationId") or session.session.get("activeOrganizationId")
         if not organization_id:
             raise APIError(400, None, "Organization ID is required")

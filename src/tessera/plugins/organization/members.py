@@ -21,10 +21,11 @@ from ...errors import APIError, BaseErrorCodes
 from ...session.resolver import resolve_session
 from ...validation import F, Shape, validation_error
 from ..admin.endpoints import FILTER_OPERATORS, SORT_DIRECTIONS, check_enums, column, condition, js_number, js_string
-from ._common import Org, bare, check_roles_shape
+from ._common import Org, bare, check_roles_shape, signed_in
 from .access import parse_role_list, parse_roles
 from .config import resolve
 from .errors import OrganizationErrorCodes as E
+from .teams import join_invited_teams
 
 TAGS = ("organization",)
 
@@ -53,6 +54,9 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
                                      E.YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER)
             if await org.store.remove_member(member["id"], tx) is None:
                 raise APIError(400, E.MEMBER_NOT_FOUND)
+            if options.team_options is not None:  # and from the organization's teams
+                teams = await org.store.teams(organization_id, tx)
+                await org.store.remove_team_members([t["id"] for t in teams], member["userId"], tx)
 
     @endpoint("/organization/add-member", "POST", name="add_member", body=Shape({
         "userId": F("any"), "role": F("any", optional=True), "organizationId": F("string", optional=True),
@@ -67,7 +71,8 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         )
         if not organization_id:
             raise APIError(400, E.NO_ACTIVE_ORGANIZATION)
-        if body.get("teamId"):
+        teams = options.team_options
+        if body.get("teamId") and teams is None:
             raise APIError(400, None, "Teams are not enabled")
         roles = parse_role_list(body["role"])
         org.check_role_names(roles)
@@ -85,17 +90,20 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
                 raise APIError(400, E.USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION)
             if await org.store.count_members(organization_id, db=tx) >= limit:
                 raise APIError(403, E.ORGANIZATION_MEMBERSHIP_LIMIT_REACHED)
-            return await org.store.add_member({
+            added = await org.store.add_member({
                 "organizationId": organization_id, "userId": user["id"], "role": parse_roles(roles),
                 "createdAt": ctx.auth.now(),
             }, tx)
+            if teams is not None and body.get("teamId"):
+                await join_invited_teams(ctx, org, teams, {"organizationId": organization_id,
+                                                           "teamId": body["teamId"]}, user["id"], tx)
+            return added
 
     @endpoint("/organization/remove-member", "POST", name="remove_member", body=Shape({
         "memberIdOrEmail": F("string"), "organizationId": F("string", optional=True),
     }), session="session", tags=TAGS)
     async def remove_member(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         organization_id = ctx.body.get("organizationId") or session.session.get("activeOrganizationId")
         if not organization_id:
             raise APIError(400, E.NO_ACTIVE_ORGANIZATION)
@@ -122,8 +130,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         "role": F("any", optional=True), "memberId": F("string"), "organizationId": F("string", optional=True),
     }), session="session", tags=TAGS)
     async def update_member_role(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         body = ctx.body
         check_roles_shape(body)
         if not body["role"]:
@@ -165,8 +172,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
 
     @endpoint("/organization/get-active-member", "GET", name="get_active_member", session="session", tags=TAGS)
     async def get_active_member(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         organization_id = session.session.get("activeOrganizationId")
         if not organization_id:
             raise APIError(400, E.NO_ACTIVE_ORGANIZATION)
@@ -175,8 +181,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         return with_user[0] if with_user else None
 
     async def organization_of(ctx: RequestContext) -> str:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         organization_id = ctx.query.get("organizationId") or session.session.get("activeOrganizationId")
         if ctx.query.get("organizationSlug"):
             found = await org.store.by_slug(ctx.query["organizationSlug"])
@@ -194,8 +199,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         "organizationSlug": F("string", optional=True),
     }), session="session", tags=TAGS)
     async def get_active_member_role(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         organization_id = await organization_of(ctx)
         user_id = ctx.query.get("userId") or session.user_id
         member = await org.membership(ctx, organization_id, user_id,
@@ -238,8 +242,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
     @endpoint("/organization/leave", "POST", name="leave_organization",
               body=Shape({"organizationId": F("string")}), session="session", tags=TAGS)
     async def leave_organization(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
+        session = signed_in(ctx)
         organization_id = ctx.body["organizationId"]
         member = await org.membership(ctx, organization_id, session.user_id)
         await remove_unless_last_creator(ctx, organization_id, member)

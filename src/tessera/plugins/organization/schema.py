@@ -12,8 +12,10 @@ from __future__ import annotations
 from ...db.schema import Field, Index, Table, TableExtension, ref, utcnow
 
 
-def organization_schema() -> tuple[Table | TableExtension, ...]:
-    return (
+def organization_schema(*, teams: bool = False) -> tuple[Table | TableExtension, ...]:
+    """The tables; with ``teams``, also ``team``, ``teamMember``, ``invitation.teamId`` (comma-separated team
+    ids) and ``session.activeTeamId``."""
+    tables: tuple[Table | TableExtension, ...] = (
         Table(
             "organization",
             (
@@ -40,6 +42,7 @@ def organization_schema() -> tuple[Table | TableExtension, ...]:
                 Field("organizationId", index=True, references=ref("organization")),
                 Field("email", index=True, sortable=True),
                 Field("role", required=False, sortable=True),
+                *((Field("teamId", required=False, sortable=True),) if teams else ()),
                 Field("status", default="pending", sortable=True),
                 Field("expiresAt", "date"),
                 Field("createdAt", "date", default=utcnow),
@@ -48,4 +51,32 @@ def organization_schema() -> tuple[Table | TableExtension, ...]:
             indexes=(Index(("organizationId", "status")),),
         ),
         TableExtension("session", (Field("activeOrganizationId", required=False, input=False),)),
+    )
+    if not teams:
+        return tables
+    return (
+        *tables,
+        Table(
+            "team",
+            (
+                Field("name"),
+                # seats taken, kept by Better Auth's team-size limit: internal, never answered
+                Field("memberCount", "number", default=0, input=False, returned=False),
+                Field("organizationId", index=True, references=ref("organization")),
+                Field("createdAt", "date"),
+                Field("updatedAt", "date", required=False),
+            ),
+        ),
+        Table(
+            "teamMember",
+            (
+                Field("teamId", index=True, references=ref("team")),
+                Field("userId", index=True, references=ref("user")),
+                # base64url(SHA-256(JSON [teamId, userId])): one row per user and team, across deployments
+                Field("membershipKey", required=False, unique=True, input=False, returned=False),
+                Field("createdAt", "date", required=False),
+            ),
+            indexes=(Index(("teamId", "userId")),),
+        ),
+        TableExtension("session", (Field("activeTeamId", required=False, input=False),)),
     )

@@ -8,12 +8,14 @@ organization row, so concurrent ones on one organization run one after another o
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ...db.adapter import Adapter, Row, SortBy, Where
+from ...db.adapter import Adapter, Row, SortBy, UniqueViolation, Where
 from ...db.store import Store
 from .access import parse_role_list
 
@@ -25,6 +27,14 @@ OLDEST_FIRST = SortBy("createdAt", "asc")
 
 def user_summary(user: Mapping[str, Any]) -> dict[str, Any]:
     return {k: user.get(k) for k in USER_SUMMARY}
+
+
+def membership_key(team_id: str, user_id: str) -> str:
+    """Better Auth's ``computeTeamMembershipKey``: base64url(SHA-256(``JSON.stringify([teamId, userId])``)),
+    unpadded; unique, so one user is in one team once whichever deployment adds them."""
+    text = json.dumps([team_id, user_id], separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(text.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def parse_metadata(value: Any) -> Any:
@@ -91,6 +101,11 @@ class OrganizationStore:
 
     async def delete(self, organization_id: str) -> None:
         async with self.store.transaction() as tx:
+            if "team" in self.store.schema:
+                teams = await tx.find_many("team", [Where("organizationId", organization_id)], limit=None)
+                if teams:
+                    await self.store._delete_many("teamMember", [Where("teamId", [t["id"] for t in teams], "in")], tx)
+                    await self.store._delete_many("team", [Where("organizationId", organization_id)], tx)
             await self.store._delete_many("member", [Where("organizationId", organization_id)], tx)
             await self.store._delete_many("invitation", [Where("organizationId", organization_id)], tx)
             await self.store._delete("organization", [Where("id", organization_id)], adapter=tx, veto_raises=True)
@@ -201,3 +216,111 @@ class OrganizationStore:
             where.append(Where("status", from_status))
         row = await (db or self.adapter).increment_one("invitation", where, {}, set=dict(update))
         return self.public("invitation", row) if row else None
+
+    # -- teams ------------------------------------------------------------------------------------------
+
+    async def team(self, team_id: str, organization_id: str | None = None, db: Adapter | None = None) -> Row | None:
+        where = [Where("id", team_id)]
+        if organization_id is not None:
+            where.append(Where("organizationId", organization_id))
+        row = await (db or self.adapter).find_one("team", where)
+        return self.public("team", row) if row else None
+
+    async def teams(self, organization_id: str, db: Adapter | None = None, *, with_count: bool = False) -> list[Row]:
+        """The organization's teams; ``with_count`` keeps ``memberCount`` (Better Auth's
+        get-full-organization answers it)."""
+        rows = await (db or self.adapter).find_many(
+            "team", [Where("organizationId", organization_id)], limit=self.store.find_many_limit, sort_by=OLDEST_FIRST
+        )
+        if with_count:
+            names = [f.name for f in self.store.schema["team"].fields]
+            return [{**{n: r.get(n) for n in names}, "id": r["id"]} for r in rows]
+        return [self.public("team", r) for r in rows]
+
+    async def create_team(self, data: Mapping[str, Any], db: Adapter | None = None) -> Row:
+        return self.public("team", await self.store._create("team", {**data, "memberCount": 0}, db))
+
+    async def update_team(self, team_id: str, data: Mapping[str, Any]) -> Row | None:
+        row = await self.store._update("team", [Where("id", team_id)], {**data, "updatedAt": self.store.clock()})
+        return self.public("team", row) if row else None
+
+    async def delete_team(self, team_id: str, organization_id: str, now: datetime) -> None:
+        """The team, its members, and its id in pending invitations, together."""
+        async with self.store.transaction() as tx:
+            await self.store._delete_many("teamMember", [Where("teamId", team_id)], tx)
+            await self.store._delete("team", [Where("id", team_id)], adapter=tx, veto_raises=True)
+            for invitation in await self.pending_invitations(organization_id, now):
+                ids = split_team_ids(invitation.get("teamId"))
+                if team_id in ids:
+                    rest = [i for i in ids if i != team_id]
+                    await tx.update("invitation", [Where("id", invitation["id"])], {"teamId": ",".join(rest) or None})
+
+    async def team_member(self, team_id: str, user_id: str, db: Adapter | None = None) -> Row | None:
+        row = await (db or self.adapter).find_one("teamMember", [Where("teamId", team_id), Where("userId", user_id)])
+        return self.public("teamMember", row) if row else None
+
+    async def team_members(self, team_id: str) -> list[Row]:
+        rows = await self.adapter.find_many(
+            "teamMember", [Where("teamId", team_id)], limit=self.store.find_many_limit, sort_by=OLDEST_FIRST
+        )
+        return [self.public("teamMember", r) for r in rows]
+
+    async def teams_of_user(self, user_id: str) -> list[Row]:
+        links = await self.adapter.find_many("teamMember", [Where("userId", user_id)], limit=self.store.find_many_limit)
+        if not links:
+            return []
+        rows = await self.adapter.find_many("team", [Where("id", [m["teamId"] for m in links], "in")], limit=len(links))
+        return [self.public("team", r) for r in rows]
+
+    async def add_team_member(self, team_id: str, user_id: str, maximum: int | None, db: Adapter) -> Row | None:
+        """Add (or find) the membership; ``None`` when the team is full. Seats are counted on
+        ``team.memberCount`` exactly as Better Auth counts them (a seat is reserved with a conditional
+        increment before the row is written), so Node and Python instances share one limit."""
+        key = membership_key(team_id, user_id)
+        existing = await self._team_member_by_key(key, team_id, user_id, db)
+        if existing is not None:
+            return existing
+        count = await db.count("teamMember", [Where("teamId", team_id)])
+        await db.increment_one("team", [Where("id", team_id), Where("memberCount", count, "lt")], {},
+                               set={"memberCount": count})
+        if maximum is not None:
+            reserved = await db.increment_one(
+                "team", [Where("id", team_id), Where("memberCount", maximum, "lt")], {"memberCount": 1}
+            )
+            if reserved is None:
+                return None
+        try:
+            row = await self.store._create("teamMember", {
+                "teamId": team_id, "userId": user_id, "membershipKey": key, "createdAt": self.store.clock(),
+            }, db)
+        except UniqueViolation:  # added a moment ago by someone else
+            if maximum is not None:
+                await self._release_seats(team_id, 1, db)
+            return await self._team_member_by_key(key, team_id, user_id, db)
+        if maximum is None:
+            await db.increment_one("team", [Where("id", team_id)], {"memberCount": 1})
+        return self.public("teamMember", row)
+
+    async def remove_team_members(self, team_ids: list[str], user_id: str, db: Adapter | None = None) -> int:
+        removed = 0
+        for team_id in team_ids:
+            deleted = await self.store._delete_many("teamMember", [Where("teamId", team_id), Where("userId", user_id)], db)
+            await self._release_seats(team_id, deleted, db or self.adapter)
+            removed += deleted
+        return removed
+
+    async def _team_member_by_key(self, key: str, team_id: str, user_id: str, db: Adapter) -> Row | None:
+        row = await db.find_one("teamMember", [Where("membershipKey", key)])
+        if row is None:
+            row = await db.find_one("teamMember", [Where("teamId", team_id), Where("userId", user_id)])
+        return self.public("teamMember", row) if row else None
+
+    async def _release_seats(self, team_id: str, count: int, db: Adapter) -> None:
+        if count > 0:
+            await db.increment_one("team", [Where("id", team_id), Where("memberCount", count, "gte")],
+                                   {"memberCount": -count})
+
+
+def split_team_ids(value: Any) -> list[str]:
+    """``invitation.teamId`` holds one team id or several, comma-separated."""
+    return [t for t in str(value).split(",") if t] if value else []
