@@ -5,8 +5,10 @@ account; insert session), sign-up at most 4 inside one transaction, sign-out at 
 (core only) needs 2, 3, 4 (+transaction) and 5 for the same operations (measured with the shared
 reference's ``tools/count_sql.py``).
 
-Statements are recorded with an engine event, so the test sees exactly what reaches the driver, and whether
-it ran in autocommit or inside a transaction.
+Statements are recorded from the adapter's own report (``SQLAlchemyAdapter.statement_listeners``), which covers
+both paths: SQLAlchemy's ``Connection`` and the direct driver reads, which an engine event would not see. Each
+carries whether it ran in autocommit or inside a transaction, and on which connection. Commits are counted with
+an engine event: only the SQLAlchemy path opens transactions.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import event
 
 from tessera import Tessera
 from tessera.adapters.sqlalchemy import SQLAlchemyAdapter
+from tessera.adapters.sqlalchemy.adapter import Statement
 from tests._helpers import Client, make_auth
 from tests._services import AdapterPool
 
@@ -31,14 +34,14 @@ class Recorder:
     """Every statement sent through an engine: its SQL, whether it was autocommit, and its connection."""
 
     statements: list[tuple[str, bool, int]] = field(default_factory=list)
+    direct: list[bool] = field(default_factory=list)
     commits: int = 0
 
-    def on_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith(_CONTROL):
+    def on_statement(self, statement: Statement) -> None:
+        if statement.sql.lstrip().upper().startswith(_CONTROL):
             return
-        options = conn.get_execution_options()
-        autocommit = options.get("isolation_level") == "AUTOCOMMIT" or bool(options.get("tessera_autocommit"))
-        self.statements.append((" ".join(statement.split()), autocommit, id(conn.connection.dbapi_connection)))
+        self.statements.append((" ".join(statement.sql.split()), statement.autocommit, statement.connection))
+        self.direct.append(statement.direct)
 
     def on_commit(self, conn: Any) -> None:
         if not (
@@ -49,6 +52,7 @@ class Recorder:
 
     def reset(self) -> None:
         self.statements.clear()
+        self.direct.clear()
         self.commits = 0
 
     def sql(self) -> str:
@@ -66,12 +70,12 @@ async def app(adapters: AdapterPool) -> AsyncIterator[tuple[Tessera, Recorder]]:
     adapter: SQLAlchemyAdapter = await adapters.get(make_auth().schema)
     recorder = Recorder()
     engine = adapter.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", recorder.on_execute)
+    adapter.statement_listeners.append(recorder.on_statement)
     event.listen(engine, "commit", recorder.on_commit)
     try:
         yield make_auth(database=adapter), recorder
     finally:
-        event.remove(engine, "before_cursor_execute", recorder.on_execute)
+        adapter.statement_listeners.remove(recorder.on_statement)
         event.remove(engine, "commit", recorder.on_commit)
 
 
@@ -89,6 +93,7 @@ async def test_get_session_is_one_statement(app: tuple[Tessera, Recorder]) -> No
         n = await measure(rec, client.get("/get-session"))
         assert n == 1, rec.sql()
     assert rec.statements[0][1], "a session read runs in autocommit, no BEGIN/COMMIT round trips"
+    assert rec.direct == [True], "a session read takes the direct driver path"
 
 
 async def test_get_session_without_cookie_is_no_statement(app: tuple[Tessera, Recorder]) -> None:
@@ -103,6 +108,7 @@ async def test_sign_in_is_two_statements(app: tuple[Tessera, Recorder]) -> None:
     rec.reset()
     assert (await client.sign_in()).status == 200
     assert len(rec.statements) == 2, rec.sql()
+    assert rec.direct == [True, False], "the user lookup is a direct read, the session insert is not"
 
 
 async def test_failed_sign_in_is_one_statement(app: tuple[Tessera, Recorder]) -> None:

@@ -11,11 +11,17 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def iso(dt: datetime) -> str:
-    """``Date.prototype.toISOString``: UTC with milliseconds and ``Z``."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    dt = dt.astimezone(UTC)
-    return f"{dt.strftime('%Y-%m-%dT%H:%M:%S')}.{dt.microsecond // 1000:03d}Z"
+    """``Date.prototype.toISOString``: UTC with milliseconds and ``Z``, the year always four digits.
+
+    On the hot path (every session read serialises five dates): ``%``-formatting the fields is ~4x faster
+    than ``strftime`` (which also leaves years before 1000 unpadded on glibc, unlike JavaScript) and ~2x
+    faster than an f-string with format specs, hence the ``noqa``.
+    """
+    if dt.tzinfo is not UTC:
+        dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
+        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond // 1000,
+    )
 
 
 def _default(obj: Any) -> Any:

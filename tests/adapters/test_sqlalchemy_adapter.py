@@ -57,7 +57,8 @@ async def test_close_disposes_only_an_engine_the_adapter_created(tmp_path: Path)
     owned = SQLAlchemyAdapter(f"sqlite:///{tmp_path / 'own.db'}")
     owned.bind(schema)
     assert await owned.find_one("user", [Where("id", "u1")]) is not None
-    assert owned.engine.sync_engine.pool.checkedin() == 1
+    assert owned.engine.sync_engine.pool.checkedout() == 1  # kept by the direct read lane
     await owned.close()
+    assert owned.engine.sync_engine.pool.checkedout() == 0  # the lane gave it back
     assert owned.engine.sync_engine.pool.checkedin() == 0  # disposed
     await engine.dispose()

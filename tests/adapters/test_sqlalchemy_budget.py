@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from tessera.adapters.sqlalchemy import SQLAlchemyAdapter
+from tessera.adapters.sqlalchemy.adapter import Statement
 from tessera.db.adapter import Join, SortBy, Where
 from tessera.testing.adapter_contract import SCHEMA
 from tests._services import AdapterFactory
@@ -50,17 +50,21 @@ async def adapter(adapter_factory: AdapterFactory) -> AsyncIterator[SQLAlchemyAd
 
 @contextmanager
 def captured(adapter: SQLAlchemyAdapter) -> Iterator[list[str]]:
-    """The SQL text of every statement executed meanwhile, transaction control included."""
+    """The SQL text of every statement the adapter ran meanwhile, on either path, transaction control included.
+
+    From the adapter's own report, not engine events: the direct read path never goes through SQLAlchemy's
+    ``Connection``, so an engine listener would not see it.
+    """
     statements: list[str] = []
 
-    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
+    def capture(statement: Statement) -> None:
+        statements.append(statement.sql)
 
-    event.listen(adapter.engine.sync_engine, "before_cursor_execute", capture)
+    adapter.statement_listeners.append(capture)
     try:
         yield statements
     finally:
-        event.remove(adapter.engine.sync_engine, "before_cursor_execute", capture)
+        adapter.statement_listeners.remove(capture)
 
 
 async def cost(adapter: SQLAlchemyAdapter, operation: Callable[[], Awaitable[Any]]) -> int:

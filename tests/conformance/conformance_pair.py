@@ -56,7 +56,13 @@ _CACHE_REVOKED = (
     "security: a revoked session's cache is refused at once by tessera's revocation list; Better Auth "
     "keeps accepting the cookie cache until it expires (up to maxAge, 300 s)"
 )
+_TWO_FACTOR_ENABLED_USER = (
+    "the verify-totp that turns 2FA on: Better Auth answers with the user as it was before (twoFactorEnabled "
+    "false) and the token of the session it just replaced; tessera answers with the new session and the user "
+    "as it now is"
+)
 ALLOWED: dict[str, dict[str, str]] = {
+    "two-factor: sign-in flow": {"2.body": _TWO_FACTOR_ENABLED_USER},
     "update-user": {aspect: _TYPED_UPDATE_USER for aspect in ("5.status", "5.cookies", "5.body")},
     "cookie-cache: get-session": {"0.body": _CACHE_KEY_ORDER, "3.cookies": _CACHE_REWRITE},
     # Better Auth first expires the session cookies, then sets them again, in one answer (two Set-Cookie

@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -297,3 +298,17 @@ def plugin_servers(tmp: Path, reference: Path, postgres_admin_url: str, plugins:
         finally:
             tessera.stop()
             better_auth.stop()
+
+
+def run_client_script(reference_node: Path, server: Server, script: str, *args: str) -> dict[str, Any]:
+    """Run one of the official-client scripts in ``tests/reference/node`` against ``server``; its JSON report,
+    after checking that no step threw."""
+    proc = subprocess.run(
+        ["node", script, "--base-url", server.base_url, *args],
+        cwd=reference_node, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, f"client failed:\n{proc.stderr}\n--- server log ---\n{server.log_tail()}"
+    result: dict[str, Any] = json.loads(proc.stdout)
+    thrown = {name: s["thrown"] for name, s in result["steps"].items() if "thrown" in s}
+    assert not thrown, f"the client threw:\n{json.dumps(thrown, indent=2)}"
+    return result

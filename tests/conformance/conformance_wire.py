@@ -22,6 +22,9 @@ import httpx
 ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ID32 = re.compile(r"^[A-Za-z0-9]{32}$")
 SIGNED = re.compile(r"^(?P<value>.*)\.(?P<sig>[A-Za-z0-9+/]{43}=)$")
+#: the two-factor plugin's signed values: a sign-in challenge id, and a trusted device's "<hmac>!<id>"
+TWO_FACTOR_CHALLENGE = re.compile(r"^2fa-[A-Za-z0-9_-]{20}$")
+TRUST_DEVICE = re.compile(r"^[A-Za-z0-9_-]{43}!trust-device-[A-Za-z0-9_-]{32}$")
 
 #: string values compared exactly (everything else is compared by kind)
 EXACT_KEYS = frozenset({"message", "code", "name", "email", "image", "ipAddress", "userAgent", "url", "statusText"})
@@ -80,6 +83,10 @@ def cookie_value_kind(raw: str, name: str = "") -> Any:
         token, colon, rest = inner.partition(":")
         if colon and ID32.match(token):  # the admin plugin's admin_session: "<token>:<dont_remember>"
             return f"<signed:token:{rest}>"
+        if TWO_FACTOR_CHALLENGE.match(inner):
+            return "<signed:2fa-challenge>"
+        if TRUST_DEVICE.match(inner):
+            return "<signed:trust-device>"
         return f"<signed:{inner}>"
     return "<other>"
 

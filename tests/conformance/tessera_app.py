@@ -1,6 +1,6 @@
 """The tessera server the conformance tests talk to over real HTTP (uvicorn on 127.0.0.1).
 
-    python tests/conformance/tessera_app.py --port 8123 [--database URL] [--plugins bearer,admin,organization] [--hasher fast]
+    python tests/conformance/tessera_app.py --port 8123 [--database URL] [--plugins bearer,admin,twoFactor] [--hasher fast]
 
 Configured like the pinned Better Auth reference (``tests/reference/node/server.mjs``): same secret,
 ``base_url = http://127.0.0.1:<port>``, email and password on, rate limiting off, production mode (so
@@ -34,6 +34,10 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.admin import admin
 
             plugins.append(admin())
+        elif name == "twoFactor":
+            from tessera.plugins.two_factor import two_factor
+
+            plugins.append(two_factor())
         elif name == "organization":
             from tessera.plugins.organization import organization
 
@@ -43,7 +47,9 @@ def make_plugins(names: list[str]) -> list[Any]:
 
             plugins.append(organization(teams=TeamsOptions()))
         else:
-            raise SystemExit(f"unknown plugin {name!r} (known: bearer, admin, organization, organizationTeams)")
+            raise SystemExit(
+                f"unknown plugin {name!r} (known: bearer, admin, twoFactor, organization, organizationTeams)"
+            )
     return plugins
 
 

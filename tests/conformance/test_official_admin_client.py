@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conformance_client import data, error, run_client
-from conformance_servers import Server, start_tessera_server
+from conformance_client import data, error
+from conformance_servers import Server, run_client_script, start_tessera_server
 
 PASSWORD = "correct-horse-battery"
 
@@ -30,11 +30,11 @@ def report(reference_node: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         assert r.status_code == 200, r.text
         with sqlite3.connect(db) as conn:
             conn.execute("update user set role = 'admin' where email = ?", (boss,))
-        result = run_client(reference_node, "admin_client.mjs", server, "--admin-email", boss,
-                            "--user-email", f"member-{uuid.uuid4().hex[:8]}@example.com")
+        member = f"member-{uuid.uuid4().hex[:8]}@example.com"
+        return run_client_script(reference_node, server, "admin_client.mjs", "--admin-email", boss,
+                                 "--user-email", member)
     finally:
         server.stop()
-    return result
 
 
 def test_the_admin_client_manages_users(report: dict[str, Any]) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conformance_client import data, error, run_client
-from conformance_servers import Server, start_tessera_server
+from conformance_client import data, error
+from conformance_servers import Server, run_client_script, start_tessera_server
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,8 @@ def report(reference_node: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     server: Server = start_tessera_server(tmp, database="sqlite", plugins="organization")
     run = uuid.uuid4().hex[:8]
     try:
-        return run_client(
-            reference_node, "organization_client.mjs", server, "--owner-email", f"owner-{run}@example.com",
+        return run_client_script(
+            reference_node, server, "organization_client.mjs", "--owner-email", f"owner-{run}@example.com",
             "--invitee-email", f"invitee-{run}@example.com", "--slug", f"org-{run}",
         )
     finally:

@@ -3,7 +3,7 @@
 // (--admin-email, password "correct-horse-battery") must exist and hold role "admin" already.
 import { parseArgs } from "node:util";
 import { adminClient } from "better-auth/client/plugins";
-import { Browser, stepper } from "./client_report.mjs";
+import { Browser as BaseBrowser, stepper } from "./client_report.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -13,14 +13,18 @@ const { values: args } = parseArgs({
   },
 });
 const BASE_URL = args["base-url"];
+const Browser = class extends BaseBrowser {
+  constructor() {
+    super(BASE_URL, [adminClient()]);
+  }
+};
 const password = "correct-horse-battery";
 
 const report = { steps: {} };
 const step = stepper(report);
 
-const plugins = () => [adminClient()];
-const boss = new Browser(BASE_URL, plugins());
-const user = new Browser(BASE_URL, plugins());
+const boss = new Browser();
+const user = new Browser();
 await step("signInAdmin", () => boss.client.signIn.email({ email: args["admin-email"], password }));
 const created = await step("createUser", () =>
   boss.client.admin.createUser({ email: args["user-email"], password, name: "Client User", role: "user" }),

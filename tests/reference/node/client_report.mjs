@@ -1,5 +1,4 @@
-// The JSON report the official-client scripts print: each step's {data, error} (or what it threw), and
-// `Browser`: one official client with its own cookie jar, sending the `Origin` a browser would.
+// The JSON report the official-client scripts print: each step's {data, error} (or what it threw).
 import { createAuthClient } from "better-auth/client";
 
 // Dates revived by the client's JSON parser become {"$date": iso}, so the test can see the revival.
@@ -32,8 +31,9 @@ export function stepper(report) {
   };
 }
 
+// A simulated browser: the official client with `plugins`, a cookie jar, and the `Origin` a browser sends.
 export class Browser {
-  constructor(baseURL, plugins) {
+  constructor(baseURL, plugins = []) {
     this.baseURL = baseURL;
     this.jar = new Map();
     this.client = createAuthClient({
@@ -57,5 +57,9 @@ export class Browser {
       else this.jar.set(name, value);
     }
     return res;
+  }
+
+  cookies() {
+    return [...this.jar.keys()].sort();
   }
 }

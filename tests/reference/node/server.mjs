@@ -1,11 +1,15 @@
 // Pinned Better Auth 1.7.24 reference server for tessera's differential tests and benchmarks.
 //
 //   node server.mjs --port 3123 --database-url postgres://postgres@127.0.0.1:5432/tessera_ref_x \
-//        [--plugins bearer,jwt] [--cookie-cache] [--no-migrate] [--pool-max 10]
+//        [--plugins bearer,jwt] [--cookie-cache] [--redis-url redis://127.0.0.1:6379/0 --redis-prefix p:]
+//        [--no-migrate] [--pool-max 10] [--app-name tessera-ref-3123]
 //
 // Every option can also come from the environment (PORT, DATABASE_URL, PLUGINS, COOKIE_CACHE=1,
-// PG_POOL_MAX, BETTER_AUTH_SECRET). The schema is created with Better Auth's own migrator
-// (better-auth/db/migration) before listening, unless --no-migrate. When ready it prints one line
+// REDIS_URL, REDIS_PREFIX, PG_POOL_MAX, BETTER_AUTH_SECRET). With --redis-url, `secondaryStorage` is Redis
+// through ioredis (keys under --redis-prefix, default `better-auth:`), so sessions live in Redis only, as
+// Better Auth does by default; the connection is named after --app-name (CLIENT SETNAME), like the pg pool's
+// application_name, so server-side counters can attribute commands to this server. The schema is created
+// with Better Auth's own migrator (better-auth/db/migration) before listening, unless --no-migrate. When ready it prints one line
 // `READY {"port":…,"version":"1.7.24",…}` on stdout; GET /healthz answers {"ok":true}.
 //
 // The default target is core only (no plugins), matching tessera's core. Rate limiting is off
@@ -27,6 +31,9 @@ const { values: args } = parseArgs({
     "cookie-cache": { type: "boolean", default: process.env.COOKIE_CACHE === "1" },
     "no-migrate": { type: "boolean", default: false },
     "pool-max": { type: "string", default: process.env.PG_POOL_MAX || "10" },
+    "redis-url": { type: "string", default: process.env.REDIS_URL || "" },
+    "redis-prefix": { type: "string", default: process.env.REDIS_PREFIX || "better-auth:" },
+    "app-name": { type: "string", default: process.env.APP_NAME || "" },
   },
 });
 
@@ -47,8 +54,29 @@ if (!args["database-url"]) {
 const pool = new pg.Pool({
   connectionString: args["database-url"],
   max: Number(args["pool-max"]),
-  application_name: `tessera-ref-${PORT}`,
+  application_name: args["app-name"] || `tessera-ref-${PORT}`,
 });
+
+// Better Auth's SecondaryStorage contract on ioredis: get, set (ttl in seconds), delete.
+let redis = null;
+async function redisStorage(url, prefix) {
+  const { default: Redis } = await import("ioredis");
+  redis = new Redis(url, {
+    keyPrefix: prefix,
+    connectionName: args["app-name"] || `tessera-ref-${PORT}`,
+    maxRetriesPerRequest: 2,
+  });
+  return {
+    get: (key) => redis.get(key),
+    set: async (key, value, ttl) => {
+      if (ttl && ttl > 0) await redis.set(key, value, "EX", Math.ceil(ttl));
+      else await redis.set(key, value);
+    },
+    delete: async (key) => {
+      await redis.del(key);
+    },
+  };
+}
 
 async function loadPlugins(names) {
   const table = {
@@ -78,7 +106,7 @@ const options = {
   trustedOrigins: [BASE_URL],
   telemetry: { enabled: false },
   emailAndPassword: { enabled: true, requireEmailVerification: false },
-  session: args["cookie-cache"] ? { cookieCache: { enabled: true, maxAge: 300 } } : {},
+  session: args["cookie-cache"] ? { cookieCache: { enabled: true, maxAge: 300, strategy: "compact" } } : {},
   rateLimit: { enabled: false },
   plugins: await loadPlugins(pluginNames),
 };
@@ -87,6 +115,7 @@ if (!args["no-migrate"]) {
   const { runMigrations } = await getMigrations(options);
   await runMigrations();
 }
+if (args["redis-url"]) options.secondaryStorage = await redisStorage(args["redis-url"], args["redis-prefix"]);
 
 const auth = betterAuth(options);
 const handler = toNodeHandler(auth);
@@ -118,6 +147,7 @@ server.listen(PORT, args.host, () => {
     version: VERSION,
     plugins: pluginNames,
     cookieCache: args["cookie-cache"],
+    secondaryStorage: args["redis-url"] ? "redis" : null,
     node: process.version,
     nodeEnv: process.env.NODE_ENV ?? "",
   };
@@ -125,7 +155,10 @@ server.listen(PORT, args.host, () => {
 });
 
 const shutdown = () => {
-  server.close(() => pool.end().finally(() => process.exit(0)));
+  server.close(() => {
+    redis?.disconnect();
+    pool.end().finally(() => process.exit(0));
+  });
   server.closeAllConnections?.();
   setTimeout(() => process.exit(0), 2000).unref();
 };

@@ -10,7 +10,7 @@ try:
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("tessera.adapters.sqlalchemy needs SQLAlchemy: pip install 'tessera-auth[sqlalchemy]'") from e
 
-from .adapter import SQLAlchemyAdapter
+from .adapter import SQLAlchemyAdapter, Statement
 from .engine import normalize_url
 
-__all__ = ["SQLAlchemyAdapter", "normalize_url"]
+__all__ = ["SQLAlchemyAdapter", "Statement", "normalize_url"]

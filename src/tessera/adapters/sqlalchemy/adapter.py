@@ -17,6 +17,20 @@ Statements are built once per *shape* of call (model, fields, operators, NULLs, 
 repeated call costs parameter binding and one round trip; SQLAlchemy's compiled cache does the rest.
 Single operations outside ``transaction()`` run in autocommit on PostgreSQL and SQLite (no BEGIN/COMMIT
 round trips), and in a short transaction on MySQL.
+
+Direct reads (``direct.py``): ``find_one`` outside ``transaction()`` on asyncpg, aiosqlite or asyncmy runs its
+statement, compiled once, straight on a driver connection borrowed from the engine's pool, skipping
+SQLAlchemy's per-execute machinery; rows are decoded by the same type processors. Measured in process on
+PostgreSQL (one session JOIN user, CPU per call): generic path 0.32 ms; checking a connection out of the
+pool per call and calling asyncpg on it 0.135 ms (a dedicated ``asyncpg.Pool`` costs the same, 0.19 ms with
+its default reset); a connection kept in the adapter's ``ReadLane`` 0.07 ms, the bare asyncpg round trip.
+Inside a transaction every read takes the transaction's connection (read-your-writes). On asyncpg, lookups
+by one unique string key (session token, user email or id) that arrive while every lane connection is busy
+are coalesced: one ``= ANY(...)`` statement answers all of them, counted and reported once.
+
+Every statement the adapter runs, on either path, is reported once to ``statement_listeners`` and counted
+in ``statement_count``: tests hold the budgets above with them, not with engine events the direct path
+would bypass.
 """
 
 from __future__ import annotations
@@ -24,6 +38,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -37,6 +52,7 @@ from sqlalchemy.util import greenlet_spawn
 from ...db.adapter import Adapter, Join, Row, SortBy, UniqueViolation, Where
 from ...db.schema import Schema
 from .conditions import Shape, clause, is_pinned, shape_of
+from .direct import DirectBatch, DirectReadFailed, DirectStatement, ReadLane
 from .engine import dialect_name, install_sqlite_hooks, normalize_url
 from .tables import TableMap, build_tables
 
@@ -49,6 +65,19 @@ class _Counter:
 
     def __init__(self) -> None:
         self.n = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement the adapter sent to the database, as reported to ``statement_listeners``."""
+
+    sql: str
+    #: ran outside any transaction (no BEGIN/COMMIT around it)
+    autocommit: bool
+    #: ``id()`` of the driver connection it ran on
+    connection: int
+    #: ran on the direct read path (``direct.py``) rather than through SQLAlchemy's ``Connection``
+    direct: bool
 
 
 def _is_unique_violation(error: exc.IntegrityError, dialect: str) -> bool:
@@ -70,6 +99,9 @@ class SQLAlchemyAdapter(Adapter):
     filled in: aiosqlite, asyncpg, asyncmy) or an ``AsyncEngine`` you own; ``close()`` disposes only an
     engine the adapter created. The adapter never creates tables: run ``tessera migrate`` or
     ``tessera.adapters.sqlalchemy.migrate``.
+
+    ``direct_reads`` is how many pooled connections the direct read path may keep (at most half the pool);
+    0 sends every read through SQLAlchemy's ``Connection``.
     """
 
     dialect: str
@@ -80,6 +112,7 @@ class SQLAlchemyAdapter(Adapter):
         *,
         pool_size: int = 10,
         max_overflow: int = 10,
+        direct_reads: int = 4,
         **engine_options: Any,
     ) -> None:
         if isinstance(url_or_engine, AsyncEngine):
@@ -109,11 +142,24 @@ class SQLAlchemyAdapter(Adapter):
             self._single = self._tx_engine = self.engine
         self._conn: AsyncConnection | None = None
         self._counter = _Counter()
+        #: called with every statement the adapter runs, on either path (transaction control included)
+        self.statement_listeners: list[Callable[[Statement], None]] = []
         event.listen(self.engine.sync_engine, "before_cursor_execute", self._count)
+        self._lane = self._read_lane(direct_reads)
         self.schema = Schema({})
         self.metadata = sa.MetaData()
         self.tables: dict[str, TableMap] = {}
         self._statements: dict[tuple[Any, ...], Executable] = {}
+        #: reads by shape: the statement, and its direct form (``None`` when it must take the generic path)
+        self._reads: dict[tuple[Any, ...], tuple[Executable, DirectStatement | None]] = {}
+
+    def _read_lane(self, size: int) -> ReadLane | None:
+        if size <= 0 or not ReadLane.supported(self.engine):
+            return None
+        pool = self.engine.sync_engine.pool
+        if isinstance(pool, sa.QueuePool):
+            size = min(size, max(1, pool.size() // 2))
+        return ReadLane(self.engine, size)
 
     # -- plumbing -------------------------------------------------------------------------------------
 
@@ -125,12 +171,21 @@ class SQLAlchemyAdapter(Adapter):
     def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if not statement.startswith(_CONTROL):
             self._counter.n += 1
+        if self.statement_listeners:
+            options = conn.get_execution_options()
+            autocommit = options.get("isolation_level") == "AUTOCOMMIT" or bool(options.get("tessera_autocommit"))
+            self._report(Statement(statement, autocommit, id(conn.connection.driver_connection), direct=False))
+
+    def _report(self, statement: Statement) -> None:
+        for listener in self.statement_listeners:
+            listener(statement)
 
     def bind(self, schema: Schema) -> None:
         self.schema = schema
         self.metadata = sa.MetaData()
         self.tables = build_tables(schema, self.metadata)
         self._statements.clear()
+        self._reads.clear()
 
     def _table(self, model: str) -> TableMap:
         try:
@@ -223,8 +278,11 @@ class SQLAlchemyAdapter(Adapter):
         joins = tuple(
             (j.model, self._shape(self._table(j.model), j.where, params, f"j{i}_")) for i, j in enumerate(join)
         )
-        stmt = self._cached(("find_one", model, shape, joins), lambda: self._build_find_one(tm, shape, joins))
-        values = await self._run(stmt, params, lambda r: r.first())
+        key = ("find_one", model, shape, joins)
+        read = self._reads.get(key)
+        if read is None:
+            read = self._reads[key] = self._prepare_find_one(tm, shape, joins)
+        values = await self._read_first(read, params)
         if values is None:
             return None
         row = dict(zip(tm.names, values, strict=False))
@@ -236,7 +294,47 @@ class SQLAlchemyAdapter(Adapter):
             row[name] = None if part[-1] is None else dict(zip(names, part, strict=True))
         return row
 
-    def _build_find_one(self, tm: TableMap, shape: Shape, joins: tuple[tuple[str, Shape], ...]) -> Executable:
+    def _prepare_find_one(
+        self, tm: TableMap, shape: Shape, joins: tuple[tuple[str, Shape], ...]
+    ) -> tuple[Executable, DirectStatement | None]:
+        """The statement, its direct form, and for a lookup by one unique string key the batch form."""
+        stmt = self._build_find_one(tm, shape, joins)
+        if self._lane is None:
+            return stmt, None
+        direct = DirectStatement.compile(stmt, self.engine)
+        if direct is not None and self._lane.batches and len(shape) == 1:
+            field, kind, _, lower, name = shape[0]
+            if kind == "eq" and not lower and field in tm.unique and tm.types[field] == "string":
+                many = DirectStatement.compile(self._build_find_one(tm, shape, joins, many=True), self.engine)
+                if many is not None:
+                    direct.batch = DirectBatch(many, name, tm.names.index(field))
+        return stmt, direct
+
+    async def _read_first(self, read: tuple[Executable, DirectStatement | None], params: dict[str, Any]) -> Any:
+        """The first row of a SELECT: on the direct path when it applies, else through SQLAlchemy.
+
+        Never direct inside ``transaction()``: the lane's connections would not see the transaction's
+        uncommitted writes.
+        """
+        stmt, direct = read
+        lane = self._lane
+        if direct is not None and lane is not None and self._conn is None:
+            try:
+                row, connection, sql = await lane.fetch_one(direct, params)
+            except DirectReadFailed:
+                pass  # the connection is discarded; the generic path reads and reports the error, if any
+            else:
+                if sql is not None:  # None: answered by a coalesced statement another call reported
+                    self._counter.n += 1
+                    if self.statement_listeners:
+                        self._report(Statement(sql, True, connection, direct=True))
+                return row
+        return await self._run(stmt, params, lambda r: r.first())
+
+    def _build_find_one(
+        self, tm: TableMap, shape: Shape, joins: tuple[tuple[str, Shape], ...], *, many: bool = False
+    ) -> Executable:
+        """``many``: for a shape of one ``eq``, every row whose key is in a list (``= ANY``), no LIMIT."""
         base = tm.table
         columns: list[Any] = list(tm.columns)
         source: sa.FromClause = base
@@ -247,8 +345,13 @@ class SQLAlchemyAdapter(Adapter):
             cond = clause(alias.c, join_shape, self.dialect)
             source = source.outerjoin(alias, on if cond is None else sa.and_(on, cond))
             columns.extend(alias.c[n] for n in other.names)
-        stmt = sa.select(*columns).select_from(source).limit(1)
+        stmt = sa.select(*columns).select_from(source)
+        if many:
+            field, _, _, _, name = shape[0]
+            column = base.c[field]
+            return stmt.where(column == sa.any_(sa.bindparam(name, type_=sa.ARRAY(column.type))))
         cond = clause(base.c, shape, self.dialect)
+        stmt = stmt.limit(1)
         return stmt if cond is None else stmt.where(cond)
 
     def _relation(self, tm: TableMap, other: TableMap, base: Any, alias: Any) -> sa.ColumnElement[bool]:
@@ -508,6 +611,8 @@ class SQLAlchemyAdapter(Adapter):
     async def close(self) -> None:
         if self._conn is not None:
             return
+        if self._lane is not None:
+            await self._lane.close()
         if event.contains(self.engine.sync_engine, "before_cursor_execute", self._count):
             event.remove(self.engine.sync_engine, "before_cursor_execute", self._count)
         if self._owns_engine:
