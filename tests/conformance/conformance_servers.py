@@ -276,6 +276,30 @@ StartTessera = Callable[..., Server]
 StartBetterAuth = Callable[..., Server]
 
 
+@dataclass
+class PluginServers:
+    """Both servers with the same plugins: Better Auth on a throwaway PostgreSQL database (``database_url``),
+    tessera on a SQLite file (``sqlite_path``); either database may be written to directly by a fixture."""
+
+    better_auth: Server
+    tessera: Server
+    database_url: str
+    sqlite_path: Path
+
+
+@contextlib.contextmanager
+def plugin_servers(tmp: Path, reference: Path, postgres_admin_url: str, plugins: str) -> Iterator[PluginServers]:
+    db = tmp / f"tessera-{plugins.replace(',', '-')}.db"
+    with throwaway_database(postgres_admin_url, "tessera_ref") as url:
+        better_auth = start_better_auth_server(tmp, reference, url, plugins=plugins)
+        tessera = start_tessera_server(tmp, database=f"sqlite+aiosqlite:///{db}", plugins=plugins)
+        try:
+            yield PluginServers(better_auth, tessera, url, db)
+        finally:
+            tessera.stop()
+            better_auth.stop()
+
+
 def run_client_script(reference_node: Path, server: Server, script: str, *args: str) -> dict[str, Any]:
     """Run one of the official-client scripts in ``tests/reference/node`` against ``server``; its JSON report,
     after checking that no step threw."""

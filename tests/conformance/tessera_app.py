@@ -38,8 +38,18 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.two_factor import two_factor
 
             plugins.append(two_factor())
+        elif name == "organization":
+            from tessera.plugins.organization import organization
+
+            plugins.append(organization())
+        elif name == "organizationTeams":
+            from tessera.plugins.organization import TeamsOptions, organization
+
+            plugins.append(organization(teams=TeamsOptions()))
         else:
-            raise SystemExit(f"unknown plugin {name!r} (known: bearer, admin, twoFactor)")
+            raise SystemExit(
+                f"unknown plugin {name!r} (known: bearer, admin, twoFactor, organization, organizationTeams)"
+            )
     return plugins
 
 

@@ -12,29 +12,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conformance_pair import PASSWORD, Pair, Side, open_pair
-from conformance_servers import _pg_execute, start_better_auth_server, start_tessera_server, throwaway_database
+from conformance_pair import PASSWORD, Pair, Side, plugin_pair
+from conformance_servers import _pg_execute
 
 
 @pytest.fixture(scope="session")
 def admin_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    tmp = tmp_path_factory.mktemp("admin")
-    db = tmp / "tessera-admin.db"
-    with throwaway_database(postgres_admin_url, "tessera_ref") as url:
-        better_auth = start_better_auth_server(tmp, reference_node, url, plugins="admin")
-        tessera = start_tessera_server(tmp, database=f"sqlite+aiosqlite:///{db}", plugins="admin")
-        try:
-            with open_pair(better_auth, tessera) as p:
-                boss = p.email("boss")
-                p.each(lambda s: s.sign_up(boss, "Boss"))
-                _pg_execute(url, f"update \"user\" set role = 'admin' where email = '{boss}'")
-                with sqlite3.connect(db) as conn:
-                    conn.execute("update user set role = 'admin' where email = ?", (boss,))
-                p.each(lambda s: s.jars.__setitem__("boss", s.sign_in(boss)))
-                yield p
-        finally:
-            tessera.stop()
-            better_auth.stop()
+    with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "admin") as (p, servers):
+        boss = p.email("boss")
+        p.each(lambda s: s.sign_up(boss, "Boss"))
+        _pg_execute(servers.database_url, f"update \"user\" set role = 'admin' where email = '{boss}'")
+        with sqlite3.connect(servers.sqlite_path) as conn:
+            conn.execute("update user set role = 'admin' where email = ?", (boss,))
+        p.each(lambda s: s.jars.__setitem__("boss", s.sign_in(boss)))
+        yield p
 
 
 def post(s: Side, path: str, body: object = None, jar: dict[str, str] | None = None) -> httpx.Response:

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conformance_client import data, error
 from conformance_servers import Server, run_client_script, start_tessera_server
 
 PASSWORD = "correct-horse-battery"
@@ -34,19 +35,6 @@ def report(reference_node: Path, tmp_path_factory: pytest.TempPathFactory) -> di
                                  "--user-email", member)
     finally:
         server.stop()
-
-
-def data(report: dict[str, Any], name: str) -> Any:
-    step = report["steps"][name]
-    assert step.get("error") is None, (name, step)
-    return step["data"]
-
-
-def error(report: dict[str, Any], name: str) -> dict[str, Any]:
-    step = report["steps"][name]
-    assert step.get("data") is None and step.get("error"), (name, step)
-    result: dict[str, Any] = step["error"]
-    return result
 
 
 def test_the_admin_client_manages_users(report: dict[str, Any]) -> None:

@@ -83,6 +83,8 @@ async function loadPlugins(names) {
     bearer: async () => (await import("better-auth/plugins/bearer")).bearer(),
     jwt: async () => (await import("better-auth/plugins/jwt")).jwt(),
     organization: async () => (await import("better-auth/plugins/organization")).organization(),
+    organizationTeams: async () =>
+      (await import("better-auth/plugins/organization")).organization({ teams: { enabled: true } }),
     twoFactor: async () => (await import("better-auth/plugins/two-factor")).twoFactor(),
     admin: async () => (await import("better-auth/plugins/admin")).admin(),
   };

@@ -450,12 +450,7 @@ def build_endpoints(plugin: AdminPlugin) -> tuple[Endpoint, ...]:
     }), tags=("admin",))
     async def user_has_permission(ctx: RequestContext) -> Any:
         body = ctx.body
-        has_one, has_many = "permission" in body, "permissions" in body
-        if has_one == has_many:
-            raise validation_error(["[body] Invalid input" + (": more than one option matched" if has_one else "")])
-        which = "permissions" if has_many else "permission"
-        if not permission_record(body[which]):
-            raise validation_error([f"[body.{which}] Invalid input"])
+        requested_permissions(body)
         if not body.get("permissions"):
             raise APIError(400, None, "invalid permission check. no permission(s) were passed.")
         session = await optional_session(ctx)
@@ -606,6 +601,19 @@ def user_fields(
             )
         out[f.name] = value
     return out
+
+
+def requested_permissions(body: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The body's ``permissions`` (or the deprecated ``permission``): exactly one of them, a record of
+    action lists (zod's ``xor`` of the two objects)."""
+    has_one, has_many = "permission" in body, "permissions" in body
+    if has_one == has_many:
+        raise validation_error(["[body] Invalid input" + (": more than one option matched" if has_one else "")])
+    which = "permissions" if has_many else "permission"
+    if not permission_record(body[which]):
+        raise validation_error([f"[body.{which}] Invalid input"])
+    record: dict[str, list[str]] = body[which]
+    return record
 
 
 def permission_record(value: Any) -> bool:

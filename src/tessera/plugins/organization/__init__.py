@@ -1,0 +1,100 @@
+"""The organization plugin (Better Auth's ``organization()``): organizations, members with roles, and
+invitations under ``/organization/*``, compatible with the official ``organizationClient``::
+
+    from tessera.plugins.organization import organization
+
+    auth = Tessera(..., plugins=[organization()])
+    auth = Tessera(..., plugins=[organization(organization_limit=5, send_invitation_email=mail_invite)])
+
+Schema: tables ``organization``, ``member``, ``invitation`` and ``session.activeOrganizationId``
+(``tessera generate`` / ``migrate`` emit them), shared as-is with a Better Auth deployment. Roles and
+permissions use the admin plugin's access control with Better Auth's organization statements. Teams
+(``teams=TeamsOptions()``, off by default as in Better Auth) add ``team``, ``teamMember``,
+``invitation.teamId`` and ``session.activeTeamId``. Dynamic (per-organization, stored) roles are not
+implemented. See docs/organization.md.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...errors import ConfigError
+from ..base import Plugin
+from .access import (
+    ADMIN_ROLE,
+    DEFAULT_AC,
+    DEFAULT_ROLES,
+    DEFAULT_STATEMENTS,
+    MEMBER_ROLE,
+    OWNER_ROLE,
+    AccessControl,
+    Role,
+    create_access_control,
+    parse_role_list,
+    parse_roles,
+)
+from .config import OrganizationOptions, TeamsOptions
+from .endpoints import build_endpoints
+from .errors import OrganizationErrorCodes
+from .schema import organization_schema
+from .store import OrganizationStore
+
+if TYPE_CHECKING:
+    from ...context import AuthContext
+
+__all__ = [
+    "ADMIN_ROLE",
+    "DEFAULT_AC",
+    "DEFAULT_ROLES",
+    "DEFAULT_STATEMENTS",
+    "MEMBER_ROLE",
+    "OWNER_ROLE",
+    "AccessControl",
+    "OrganizationErrorCodes",
+    "OrganizationOptions",
+    "OrganizationPlugin",
+    "Role",
+    "TeamsOptions",
+    "create_access_control",
+    "organization",
+    "parse_role_list",
+    "parse_roles",
+]
+
+
+class OrganizationPlugin(Plugin):
+    """The plugin object; ``auth.plugin(OrganizationPlugin).options`` is its ``OrganizationOptions``."""
+
+    options: OrganizationOptions
+
+    def __init__(self, options: OrganizationOptions) -> None:
+        self._store: OrganizationStore | None = None
+        super().__init__(
+            id="organization",
+            schema=organization_schema(teams=options.team_options is not None),
+            error_codes=OrganizationErrorCodes,
+            init=self._init,
+            options=options,
+        )
+        self.endpoints = build_endpoints(self)
+
+    @property
+    def store(self) -> OrganizationStore:
+        if self._store is None:
+            raise RuntimeError("the organization plugin is not part of a built Tessera yet")
+        return self._store
+
+    def _init(self, context: AuthContext) -> None:
+        self._store = OrganizationStore(context.store)
+        context.plugin_state[self.id] = self
+
+
+def organization(options: OrganizationOptions | None = None, /, **kwargs: Any) -> OrganizationPlugin:
+    """Better Auth's ``organization()`` plugin. Keyword arguments are ``OrganizationOptions`` fields (its
+    ``OrganizationOptions`` in snake_case): ``organization(organization_limit=5, creator_role="owner")``."""
+    if options is not None and kwargs:
+        raise ConfigError("organization(): pass OrganizationOptions or keyword arguments, not both")
+    try:
+        return OrganizationPlugin(options or OrganizationOptions(**kwargs))
+    except TypeError as exc:  # an unknown option name
+        raise ConfigError(f"organization(): {exc}") from None

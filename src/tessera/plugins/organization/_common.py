@@ -1,0 +1,157 @@
+"""What every organization endpoint needs: the caller's membership, permission checks, the active
+organization on the session, and Better Auth's small validation rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ...context import RequestContext
+from ...errors import APIError, ErrorCode
+from ...session.issue import set_session_cookies
+from ...session.model import SessionData
+from ...validation import validation_error
+from .access import has_permission, parse_role_list, roles_within
+from .errors import OrganizationErrorCodes as E
+
+if TYPE_CHECKING:
+    from . import OrganizationPlugin
+    from .config import OrganizationOptions
+    from .store import OrganizationStore
+
+
+class Org:
+    """The plugin's options and store, as the endpoints use them."""
+
+    def __init__(self, plugin: OrganizationPlugin) -> None:
+        self.plugin = plugin
+        self.options: OrganizationOptions = plugin.options
+
+    @property
+    def store(self) -> OrganizationStore:
+        return self.plugin.store
+
+    @property
+    def creator_role(self) -> str:
+        return self.options.creator_role
+
+    def is_creator(self, member: Mapping[str, Any]) -> bool:
+        return self.creator_role in parse_role_list(member.get("role"))
+
+    def allowed(self, member: Mapping[str, Any], permissions: Mapping[str, Any], *,
+                allow_creator_all_permissions: bool = False) -> bool:
+        return has_permission(
+            member.get("role"), permissions, self.options.permission_roles,
+            creator_role=self.creator_role, allow_creator_all_permissions=allow_creator_all_permissions,
+        )
+
+    def require(self, member: Mapping[str, Any], permissions: Mapping[str, Any], error: ErrorCode,
+                status: int = 403, **kwargs: Any) -> None:
+        if not self.allowed(member, permissions, **kwargs):
+            raise APIError(status, error)
+
+    def within(self, wanted: Sequence[str], member: Mapping[str, Any]) -> bool:
+        """The creator may grant anything; anyone else only roles at or below their own."""
+        if self.is_creator(member):
+            return True
+        return roles_within(wanted, parse_role_list(member.get("role")), self.options.permission_roles)
+
+    def check_role_names(self, roles: Sequence[str]) -> None:
+        if not roles:
+            raise APIError(400, E.ROLE_NOT_FOUND)
+        unknown = [r for r in roles if r not in self.options.effective_roles]
+        if unknown:
+            message = f"{E.ROLE_NOT_FOUND}: {', '.join(unknown)}"
+            # Better Auth builds this one error as ``{code, message}``: same keys, that order
+            body = json.dumps({"code": str(E.ROLE_NOT_FOUND), "message": message}).encode()
+            raise APIError(400, E.ROLE_NOT_FOUND, message, body=body)
+
+    async def membership(self, ctx: RequestContext, organization_id: str, user_id: str, *,
+                         error: ErrorCode = E.MEMBER_NOT_FOUND, status: int = 400) -> dict[str, Any]:
+        member = await self.store.member(organization_id, user_id)
+        if member is None:
+            raise APIError(status, error)
+        return member
+
+    def can_view_invitations(self, member: Mapping[str, Any]) -> bool:
+        """Invitation ids work as invitation links: only members who may mint them may see them."""
+        return self.allowed(member, {"invitation": ["create"]})
+
+    def visible_invitations(self, member: Mapping[str, Any], invitations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Invitations granting the creator role are shown to holders of that role only."""
+        if self.is_creator(member):
+            return invitations
+        return [i for i in invitations if self.creator_role not in parse_role_list(i.get("role"))]
+
+    async def set_active(self, ctx: RequestContext, session: SessionData, organization_id: str | None, *,
+                         cookies: bool = False, team_id: str | bool | None = False) -> None:
+        """Record the active organization (and, when ``team_id`` is not ``False``, team) on the session row;
+        with ``cookies`` re-issue the session cookies (``set-active``), else only refresh a cookie cache so it
+        does not go on naming the old one. Changing the organization clears the active team."""
+        data: dict[str, Any] = {"activeOrganizationId": organization_id}
+        if self.options.team_options is not None:
+            data["activeTeamId"] = None if team_id is False else team_id
+            if team_id is False and organization_id == session.session.get("activeOrganizationId"):
+                del data["activeTeamId"]
+        await self._update_session(ctx, session, data, cookies=cookies)
+
+    async def set_active_team(self, ctx: RequestContext, session: SessionData, team_id: str | None) -> None:
+        await self._update_session(ctx, session, {"activeTeamId": team_id}, cookies=True)
+
+    async def _update_session(self, ctx: RequestContext, session: SessionData, data: dict[str, Any], *,
+                              cookies: bool) -> None:
+        await ctx.auth.store.update_session(session.token, data)
+        session.session.update(data)
+        dont_remember = ctx.auth.cookies.read_dont_remember(ctx.request) if ctx.is_http else False
+        if cookies:
+            set_session_cookies(ctx, session, dont_remember=dont_remember)
+        else:
+            cache = ctx.auth.plugin_state.get("cookie_cache")
+            if cache is not None and ctx.is_http:
+                cache.write(ctx, session, dont_remember=dont_remember)
+
+
+def signed_in(ctx: RequestContext) -> SessionData:
+    """The session of an endpoint declared ``session="session"`` (resolved before the handler runs)."""
+    session = ctx.session
+    if session is None:  # pragma: no cover - the endpoint's session requirement answered 401 already
+        raise unauthorized()
+    return session
+
+
+def unauthorized(message: str | None = None) -> APIError:
+    """Better Auth's ``APIError.fromStatus("UNAUTHORIZED", ...)``: no body, or only a message."""
+    if message is None:
+        return APIError(401, None, "Unauthorized", body=b"")
+    return APIError(401, None, message)
+
+
+def bare(status: int) -> APIError:
+    """``APIError.fromStatus(status)`` with no body."""
+    return APIError(status, None, body=b"")
+
+
+def min_one(body: Mapping[str, Any], *names: str, where: str = "body") -> None:
+    """zod's ``z.string().min(1)`` on the present ``names``."""
+    issues = [
+        f"[{where}.{name}] Too small: expected string to have >=1 characters"
+        for name in names if isinstance(body.get(name), str) and not body[name]
+    ]
+    if issues:
+        raise validation_error(issues)
+
+
+def is_roles(value: Any) -> bool:
+    """``z.union([z.string(), z.array(z.string())])``."""
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def check_roles_shape(body: Mapping[str, Any], name: str = "role") -> None:
+    """A required ``string | string[]`` (zod reports a missing or mistyped union as "Invalid input")."""
+    if not is_roles(body.get(name)):
+        raise validation_error([f"[body.{name}] Invalid input"])
+
+
+def string_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
