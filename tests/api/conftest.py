@@ -60,3 +60,14 @@ class Outbox:
 @pytest.fixture
 def outbox() -> Outbox:
     return Outbox()
+
+
+class FailingHook:
+    """A database hook that raises while ``on``: a later step of a unit of work failing."""
+
+    def __init__(self, on: bool = True) -> None:
+        self.on = on
+
+    def __call__(self, data: dict[str, Any], ctx: Any) -> None:
+        if self.on:
+            raise RuntimeError("the database went away")

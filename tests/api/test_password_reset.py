@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests._helpers import BASE, Client
-from tests.api.conftest import Clock, MakeApp, Outbox
+from tests.api.conftest import Clock, FailingHook, MakeApp, Outbox
 
 from tessera import APIError, Tessera
 from tessera.db.adapter import Where
@@ -241,17 +241,6 @@ async def test_reset_creates_the_credential_account_when_missing(make_app: MakeA
     account = await auth.context.store.find_credential_account(user["id"])
     assert account is not None and account["accountId"] == user["id"]
     assert (await Client(auth).sign_in(password=NEW)).status == 200
-
-
-class FailingHook:
-    """A database hook that raises while ``on``: a step of the reset failing after the token is consumed."""
-
-    def __init__(self) -> None:
-        self.on = True
-
-    def __call__(self, data: dict[str, Any], ctx: Any) -> None:
-        if self.on:
-            raise RuntimeError("the database went away")
 
 
 async def test_a_failing_step_leaves_the_token_password_and_sessions_untouched(

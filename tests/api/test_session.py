@@ -1,7 +1,8 @@
 from datetime import timedelta
 
+import pytest
 from tests._helpers import Client
-from tests.api.conftest import Clock, MakeApp
+from tests.api.conftest import Clock, FailingHook, MakeApp
 
 
 async def test_get_session_without_cookie_is_null_and_not_cached(make_app: MakeApp) -> None:
@@ -200,6 +201,33 @@ async def test_a_vetoed_password_change_is_refused_and_changes_nothing(make_app:
     assert (await other.get("/get-session")).json_body() is not None  # no session was revoked
     assert (await Client(auth).sign_in()).status == 200
     assert (await Client(auth).sign_in(password="new-password-123")).status == 401
+
+
+CHANGE = {"currentPassword": "correct-horse-battery", "newPassword": "new-password-123", "revokeOtherSessions": True}
+
+
+@pytest.mark.parametrize(("step", "status"), [("delete", 500), ("create", 400)])
+async def test_change_password_is_one_unit_when_a_later_step_fails(make_app: MakeApp, step: str, status: int) -> None:
+    # the password is written first; revoking the sessions (delete) or creating the new one (create) failing
+    # afterwards rolls it back: the old password still works and no session is lost
+    hook = FailingHook(on=False)
+    auth = await make_app(database_hooks={"session": {step: {"before": hook}}})
+    client, other = Client(auth), Client(auth)
+    await client.sign_up()
+    await other.sign_in()
+    hook.on = True
+    r = await client.post("/change-password", CHANGE)
+    assert r.status == status
+    assert not r.set_cookies
+    hook.on = False
+    assert await auth.adapter.count("session") == 2
+    assert (await other.get("/get-session")).json_body() is not None
+    assert (await client.get("/get-session")).json_body() is not None
+    assert (await Client(auth).sign_in(password="new-password-123")).status == 401
+    assert (await Client(auth).sign_in()).status == 200
+    # once the failure passes, the same request goes through as a whole
+    assert (await client.post("/change-password", CHANGE)).status == 200
+    assert (await other.get("/get-session")).body == b"null"
 
 
 async def test_server_api_reads_sessions_from_headers(make_app: MakeApp) -> None:

@@ -11,7 +11,7 @@ from ..errors import APIError, BaseErrorCodes
 from ..session.issue import create_session, set_session_cookies
 from ..validation import F, Shape
 from ._common import PASSWORD_CHANGE_REFUSED, check_password_length
-from .session import password_changed, revoke_user_sessions
+from .session import announce_user_revocation, password_changed
 
 
 @endpoint(
@@ -41,12 +41,21 @@ async def change_password(ctx: RequestContext) -> Any:
     hasher = auth.email_and_password.password
     if not await hasher.verify(account["password"], body["currentPassword"]):
         raise APIError(400, BaseErrorCodes.INVALID_PASSWORD)
-    if await auth.store.set_password(user_id, await hasher.hash(body["newPassword"])) is None:
-        raise APIError(400, None, PASSWORD_CHANGE_REFUSED)
+    password_hash = await hasher.hash(body["newPassword"])
+    revoke = bool(body.get("revokeOtherSessions"))
+    store = auth.store
+    # one unit, as in Better Auth: the new password, the revoked sessions and the session that replaces them
+    # are all written or none is (a failing step never leaves a changed password with every session gone)
+    async with store.transaction() as tx:
+        if await store.set_password(user_id, password_hash, tx) is None:
+            raise APIError(400, None, PASSWORD_CHANGE_REFUSED)
+        if revoke:
+            await store.delete_sessions(user_id, adapter=tx)
+            session = await create_session(ctx, ctx.session.user, adapter=tx)
     token = None
-    if body.get("revokeOtherSessions"):
-        await revoke_user_sessions(ctx, user_id)
-        session = await create_session(ctx, ctx.session.user)
+    if revoke:
+        # announced once committed: a rolled-back revocation must not log other instances' users out
+        announce_user_revocation(ctx, user_id)
         set_session_cookies(ctx, session)
         token = session.token
     else:
