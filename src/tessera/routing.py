@@ -46,7 +46,7 @@ class Router:
             params: dict[str, str] = {}
             for seg, part in zip(segments, parts, strict=True):
                 if seg.startswith(":"):
-                    if not part:
+                    if not part or "\x00" in part:  # a NUL is no identifier (and no database compares one)
                         break
                     params[seg[1:]] = part
                 elif seg != part:

@@ -112,7 +112,68 @@ class Shape:
                 out[name] = value
         if issues:
             raise validation_error(issues)
+        nul = _nul_path(out)
+        if nul is not None:
+            raise validation_error([f"[{where}{nul}] {NUL_MESSAGE}"])
         return out
+
+
+NUL_MESSAGE = "Invalid input: NUL characters are not allowed"
+
+
+def _nul_path(data: dict[str, Any]) -> str | None:
+    """Where the first string (key or value) holding U+0000 sits, as ``.a.b[0]``; ``None`` when none does.
+
+    No credential, address or name contains a NUL, and PostgreSQL can neither store nor even compare one (the
+    statement fails): refusing it here, for every field of every body and query, keeps it from reaching any
+    adapter as a write or a lookup.
+    """
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    return path
+                stack.append((f"{path}.{key}", item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+    return None
+
+
+# What every SQL backend holds, MySQL being the narrowest: strings that are keys, indexed or sorted are
+# VARCHAR(255), other strings TEXT (65,535 bytes); ``number`` is INTEGER, ``bigint`` BIGINT. A value outside
+# these fails the statement on some backend; the store refuses it on all of them, as a 400.
+KEYED_STRING_CHARS = 255
+TEXT_BYTES = 65_535
+_INT_RANGES = {"number": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
+
+
+def column_issue(kind: str, keyed: bool, value: Any) -> str | None:
+    """Why ``value`` cannot be stored in a column of this ``kind`` on every backend, or ``None``."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return NUL_MESSAGE
+        if keyed and len(value) > KEYED_STRING_CHARS:
+            return f"Too big: expected string to have <={KEYED_STRING_CHARS} characters"
+        if len(value) > TEXT_BYTES // 4 and len(value.encode("utf-8", "surrogatepass")) > TEXT_BYTES:
+            return f"Too big: expected string to have <={TEXT_BYTES} bytes"
+        return None
+    limits = _INT_RANGES.get(kind)
+    if limits is None or isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float):
+        return "Invalid input: expected int, received number"
+    if isinstance(value, int):
+        low, high = limits
+        if value > high:
+            return f"Too big: expected number to be <={high}"
+        if value < low:
+            return f"Too small: expected number to be >={low}"
+    return None
 
 
 def validation_error(issues: list[str]) -> APIError:

@@ -2,6 +2,7 @@ import pytest
 from tests._helpers import Client
 from tests.api.conftest import MakeApp
 
+from tessera.db.schema import Field
 from tessera.http import Headers, Request
 
 
@@ -84,3 +85,78 @@ async def test_unsupported_query_values_do_not_500(make_app: MakeApp) -> None:
     auth = await make_app()
     r = await Client(auth).get("/get-session", query="disableCookieCache=1&disableCookieCache=2&x=%ff")
     assert r.status == 200
+
+
+# -- found by tests/api/test_hostile_requests.py: each was a 500 on some backend ------------------------
+
+NUL_BODIES = [
+    ("/sign-up/email", {"email": "nul@example.com", "password": "correct-horse-battery", "name": "a\x00b"}, "name"),
+    ("/sign-up/email", {"email": "nul@example.com", "password": "correct-horse-battery", "name": "A",
+                        "image": "\x00"}, "image"),
+    ("/sign-up/email", {"email": "nul@example.com", "password": "correct-horse-battery", "name": "A",
+                        "nickname": "\x00"}, "nickname"),
+    ("/update-user", {"name": "a\x00"}, "name"),
+    ("/update-user", {"nickname": {"deep": ["\x00"]}}, "nickname.deep[0]"),
+    ("/reset-password", {"newPassword": "new-password-123", "token": "\x00abc"}, "token"),
+    ("/revoke-session", {"token": "\x00"}, "token"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "where"), NUL_BODIES)
+async def test_nul_characters_in_any_body_field_are_a_validation_error(
+    make_app: MakeApp, path: str, body: dict, where: str
+) -> None:
+    # PostgreSQL can neither store nor compare a NUL: every one of these was a 500 there
+    auth = await make_app(user={"additional_fields": [Field("nickname", required=False)]})
+    client = Client(auth)
+    await client.sign_up()
+    r = await client.post(path, body)
+    assert (r.status, r.json_body()) == (
+        400, {"message": f"[body.{where}] Invalid input: NUL characters are not allowed", "code": "VALIDATION_ERROR"}
+    )
+    assert await auth.adapter.count("user") == 1
+    assert (await client.get("/get-session")).json_body()["user"]["name"] == "Alice"
+
+
+async def test_nul_characters_in_a_query_or_a_path_parameter_are_refused(make_app: MakeApp) -> None:
+    auth = await make_app(email_verification={"send_verification_email": lambda **kw: None})
+    r = await Client(auth).get("/verify-email", query="token=%00")
+    assert (r.status, r.json_body()["code"]) == (400, "VALIDATION_ERROR")
+    r = await auth.handle(Request("GET", "/api/auth/reset-password/a\x00b", Headers(), query_string="callbackURL=/"))
+    assert (r.status, r.body) == (404, b"")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"name": "n" * 256}, "[user.name] Too big: expected string to have <=255 characters"),
+        ({"email": "e" * 250 + "@example.com"}, "[user.email] Too big: expected string to have <=255 characters"),
+        ({"image": "i" * 70_000}, "[user.image] Too big: expected string to have <=65535 bytes"),
+        ({"age": 2**31}, "[user.age] Too big: expected number to be <=2147483647"),
+        ({"age": -(2**31) - 1}, "[user.age] Too small: expected number to be >=-2147483648"),
+        ({"age": 1.5}, "[user.age] Invalid input: expected int, received number"),
+    ],
+)
+async def test_values_no_backend_can_store_are_refused_on_every_backend(
+    make_app: MakeApp, extra: dict, message: str
+) -> None:
+    # MySQL's VARCHAR(255) / TEXT and every SQL backend's INTEGER refused these with a 500; the memory adapter
+    # took them: now all refuse them alike, before any row is written
+    auth = await make_app(user={"additional_fields": [Field("age", "number", required=False)]})
+    r = await Client(auth).sign_up(**{"email": "alice@example.com", **extra})
+    assert (r.status, r.json_body()) == (400, {"message": message, "code": "VALIDATION_ERROR"})
+    assert [await auth.adapter.count(t) for t in ("user", "account", "session")] == [0, 0, 0]
+    client = Client(auth)
+    await client.sign_up()
+    if "email" not in extra:
+        r = await client.post("/update-user", extra)
+        assert (r.status, r.json_body()) == (400, {"message": message, "code": "VALIDATION_ERROR"})
+    assert (await client.get("/get-session")).json_body()["user"]["name"] == "Alice"
+
+
+async def test_largest_storable_values_are_kept(make_app: MakeApp) -> None:
+    auth = await make_app(user={"additional_fields": [Field("age", "number", required=False)]})
+    r = await Client(auth).sign_up(name="n" * 255, image="i" * 65_535, age=2**31 - 1)
+    assert r.status == 200
+    user = r.json_body()["user"]
+    assert (len(user["name"]), len(user["image"]), user["age"]) == (255, 65_535, 2**31 - 1)

@@ -14,6 +14,7 @@ import tessera.plugins.bearer as bearer_package
 from tessera import Tessera
 from tessera.db.schema import utcnow
 from tessera.plugins.bearer import BearerPlugin, bearer
+from tessera.plugins.bearer.hooks import bearer_credential
 
 from ._support import PASSWORD, SESSION_COOKIE, call, cookie_header, cookie_value, make_auth, sign_up
 
@@ -204,3 +205,11 @@ def test_bearer_is_built_on_the_public_plugin_surface_only() -> None:
                 assert not any(alias.name.startswith("_") for alias in node.names), (source.name, module)
             if isinstance(node, ast.Attribute):
                 assert not node.attr.startswith("_"), (source.name, node.attr)
+
+
+@pytest.mark.parametrize("header", ["Bearer a%00b", "Bearer %00", "Bearer tok%00.sig"])
+async def test_a_token_with_an_encoded_nul_is_no_credential(header: str) -> None:
+    # an unsigned token is looked up as sent: PostgreSQL fails a statement comparing a NUL (it was a 500)
+    assert bearer_credential(header) is None
+    r = await call(bearer_auth(), "GET", "/get-session", headers=[("authorization", header)])
+    assert (r.status, r.body) == (200, b"null")

@@ -92,6 +92,16 @@ class Table:
     def has(self, name: str) -> bool:
         return name == "id" or any(f.name == name for f in self.fields)
 
+    def keyed_fields(self) -> set[str]:
+        """Fields that take part in a key, an index or a sort (``VARCHAR(255)`` on MySQL), and ``id``."""
+        keyed = {"id"}
+        for f in self.fields:
+            if f.unique or f.index or f.sortable or f.references or isinstance(f.default, str):
+                keyed.add(f.name)
+        for ix in self.all_indexes():
+            keyed.update(ix.fields)
+        return keyed
+
     def all_indexes(self) -> tuple[Index, ...]:
         """Field-level ``unique``/``index`` flags and table-level indexes, deduplicated."""
         seen: dict[tuple[tuple[str, ...], bool], Index] = {}

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..db.adapter import Adapter, Join, Row, SortBy, Where
-from ..db.schema import Schema
+from ..db.schema import Schema, Table
 from ..session.model import SessionData
+from ..validation import column_issue, validation_error
 from .hooks import AfterQueue, DatabaseHooks, HookVeto, Vetoed, pending_after
 
 CREDENTIAL = "credential"
@@ -43,6 +44,8 @@ class Store:
         self._output_fields = {
             t.name: (*tuple(f.name for f in t.fields if f.returned), "id") for t in schema
         }
+        #: per model, (field, type, keyed) of the fields whose values a backend may refuse (``column_issue``)
+        self._checked_fields = {t.name: _checked_fields(t) for t in schema}
         self._credential_join = (Join("account", (Where("providerId", CREDENTIAL),)),)
         self._user_join = (Join("user"),)
         #: called with the user id after the user row changed (cookie caches elsewhere must re-read it)
@@ -77,6 +80,15 @@ class Store:
                 row[f.name] = f.default_value()
         return row
 
+    def _check_storable(self, model: str, data: Mapping[str, Any]) -> None:
+        """Refuse, as a 400, a value some backend cannot store (a NUL, a string or number too big for its column):
+        the client sent it, and the statement would otherwise fail as a 500 on that backend only."""
+        for name, kind, keyed in self._checked_fields[model]:
+            if name in data:
+                issue = column_issue(kind, keyed, data[name])
+                if issue is not None:
+                    raise validation_error([f"[{model}.{name}] {issue}"])
+
     # -- units of work and hooked writes --------------------------------------------------------------
 
     @asynccontextmanager
@@ -107,10 +119,12 @@ class Store:
         row = self._stamp(data, model)
         chain = self.hooks.chain(model, "create")
         if chain is None:
+            self._check_storable(model, row)
             return await db.create(model, row)
         hooked = await chain.run_before(row)
         if hooked is None:
             raise HookVeto(model)
+        self._check_storable(model, hooked)
         created = await db.create(model, hooked)
         await chain.run_after(created)
         return created
@@ -122,10 +136,12 @@ class Store:
         db = adapter or self.adapter
         chain = self.hooks.chain(model, "update")
         if chain is None:
+            self._check_storable(model, data)
             return await db.update(model, where, data)
         hooked = await chain.run_before(dict(data))
         if hooked is None:
             return None
+        self._check_storable(model, hooked)
         row = await db.update(model, where, hooked)
         if row is not None:
             await chain.run_after(row)
@@ -336,3 +352,8 @@ class Store:
             if model in self.schema:
                 removed[model] = await self.adapter.delete_many(model, [Where("expiresAt", now, "lt")])
         return removed
+
+
+def _checked_fields(table: Table) -> tuple[tuple[str, str, bool], ...]:
+    keyed = table.keyed_fields()
+    return tuple((f.name, f.type, f.name in keyed) for f in table.fields if f.type in ("string", "number", "bigint"))

@@ -147,13 +147,7 @@ class TableMap:
 
 def keyed_fields(table: Table) -> set[str]:
     """Fields that are ``VARCHAR(255)`` on MySQL: keys, indexed, sorted, references, text defaults."""
-    keyed = {"id"}
-    for f in table.fields:
-        if f.unique or f.index or f.sortable or f.references or isinstance(f.default, str):
-            keyed.add(f.name)
-    for ix in table.all_indexes():
-        keyed.update(ix.fields)
-    return keyed
+    return table.keyed_fields()
 
 
 def _column(schema: Schema, table: Table, field: Field, keyed: bool) -> sa.Column[Any]:

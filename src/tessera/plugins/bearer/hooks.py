@@ -29,7 +29,8 @@ def bearer_credential(authorization: str) -> str | None:
             token = unquote(token, errors="strict")
         except UnicodeDecodeError:
             return None
-    return token
+    # an unsigned token is looked up as it is: one with a NUL matches no session and fails PostgreSQL's statement
+    return None if "\x00" in token else token
 
 
 def session_from_bearer(options: BearerOptions) -> HookHandler:
