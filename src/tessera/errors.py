@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .http import location_value
+
 STATUS_NAMES: dict[int, str] = {
     200: "OK",
     302: "FOUND",
@@ -180,6 +182,7 @@ class Redirect(APIError):
     """A 302 answer; cookies set during the request are kept."""
 
     def __init__(self, location: str) -> None:
+        location = location_value(location)  # framework integrations copy ``headers`` as they are
         super().__init__(302, None, "Found", headers=[("location", location)], body=b"")
         self.location = location
 

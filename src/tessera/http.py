@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode,
 from . import _json
 
 _COOKIE_SAFE = "-_.!~*'()"  # what encodeURIComponent leaves alone
+_LOCATION_SAFE = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII but the space: escapes already there stay
 
 
 def append_query_params(url: str, params: dict[str, str]) -> str:
@@ -24,6 +25,16 @@ def append_query_params(url: str, params: dict[str, str]) -> str:
 
 def encode_cookie_value(value: str) -> str:
     return quote(value, safe=_COOKIE_SAFE)
+
+
+def location_value(url: str) -> str:
+    """``url`` as a ``Location`` header carries it: spaces, controls and non-ASCII characters percent-encoded
+    (UTF-8), as a browser's URL serializer does.
+
+    Redirect targets embed client input (a ``callbackURL``); a header is Latin-1 without CR/LF, so an unencoded
+    ``/caf\u0101`` could not be written at all (the server failed mid-response) and a CR/LF would split it.
+    """
+    return url if url.isascii() and url.isprintable() and " " not in url else quote(url, safe=_LOCATION_SAFE)
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
@@ -162,7 +173,9 @@ class Response:
     def __init__(self, status: int = 200, body: bytes = b"", headers: list[tuple[str, str]] | None = None):
         self.status = status
         self.body = body
-        self.headers: list[tuple[str, str]] = headers or []
+        self.headers: list[tuple[str, str]] = []
+        for name, value in headers or ():
+            self.headers.append((name, location_value(value) if name == "location" else value))
         self.set_cookies: dict[str, str] = {}
 
     @classmethod
@@ -182,6 +195,8 @@ class Response:
 
     def set_header(self, name: str, value: str) -> None:
         lname = name.lower()
+        if lname == "location":
+            value = location_value(value)
         self.headers = [(k, v) for k, v in self.headers if k != lname]
         self.headers.append((lname, value))
 

@@ -1,5 +1,7 @@
+from urllib.parse import quote
+
 import pytest
-from tests._helpers import Client
+from tests._helpers import BASE, Client
 from tests.api.conftest import MakeApp
 
 from tessera.db.schema import Field
@@ -160,3 +162,29 @@ async def test_largest_storable_values_are_kept(make_app: MakeApp) -> None:
     assert r.status == 200
     user = r.json_body()["user"]
     assert (len(user["name"]), len(user["image"]), user["age"]) == (255, 65_535, 2**31 - 1)
+
+
+@pytest.mark.parametrize(
+    ("callback", "location"),
+    [("/caf\u0101", "/caf%C4%81?error=INVALID_TOKEN"), ("/\u00e9t\u00e9?q=\u4e2d", "/%C3%A9t%C3%A9?q=%E4%B8%AD&error=INVALID_TOKEN")],
+)
+async def test_redirects_to_a_client_url_are_headers_a_server_can_write(
+    make_app: MakeApp, callback: str, location: str
+) -> None:
+    # a Location carrying "\u0101" could not be encoded as a header: the ASGI app failed mid-response (a 500)
+    auth = await make_app()
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    query = ("callbackURL=" + quote(callback, safe="")).encode()
+    scope = {"type": "http", "method": "GET", "path": "/api/auth/reset-password/dead-token", "query_string": query,
+             "headers": [(b"host", b"127.0.0.1:3000")]}
+    await auth(scope, receive, send)
+    headers = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 302
+    assert headers[b"location"] == (BASE + location).encode()

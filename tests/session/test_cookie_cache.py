@@ -363,3 +363,16 @@ async def test_large_caches_are_chunked_and_stale_chunks_expired() -> None:
     assert "Max-Age=0" in r.set_cookies[f"{DATA}.0"] and "Max-Age=0" in r.set_cookies[f"{DATA}.1"]
     assert "Max-Age=300" in r.set_cookies[DATA]
     assert sorted(n for n in client.cookies if n.startswith(DATA)) == [DATA]
+
+
+async def test_a_chunk_cookie_numbered_with_a_non_ascii_digit_is_not_a_chunk() -> None:
+    # "²".isdigit() but int("²") raises: a cookie named session_data.² with no whole cache was a 500
+    auth = cached()
+    client = Client(auth)
+    await client.sign_up()
+    del client.cookies[DATA]
+    client.cookies[f"{DATA}.\u00b2"] = "x"
+    r = await client.get("/get-session")
+    assert (r.status, r.json_body()["user"]["email"]) == (200, "alice@example.com")
+    r = await client.post("/sign-out")
+    assert r.status == 200 and f"{DATA}.\u00b2" not in r.set_cookies

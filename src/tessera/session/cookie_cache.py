@@ -41,6 +41,7 @@ from ..crypto.signing import Signer
 from ..errors import ConfigError
 from ..http import CookieAttributes, Request, serialize_cookie
 from .codec import RowCodec, to_ms
+from .cookies import chunk_index
 from .model import SessionData
 
 if TYPE_CHECKING:
@@ -337,10 +338,9 @@ class CookieCache:
         prefix = self._chunk_prefix
         chunks: list[tuple[int, str]] = []
         for name, part in cookies.items():
-            if name.startswith(prefix):
-                index = name[len(prefix) :]
-                if index.isdigit() and int(index) < MAX_CHUNKS:
-                    chunks.append((int(index), part))
+            index = chunk_index(name, prefix)
+            if index is not None and index < MAX_CHUNKS:
+                chunks.append((index, part))
         if not chunks:
             return None
         chunks.sort()
@@ -384,7 +384,7 @@ class CookieCache:
     def _is_ours(self, name: str) -> bool:
         if name == self.name:
             return True
-        return name.startswith(self._chunk_prefix) and name[len(self._chunk_prefix) :].isdigit()
+        return chunk_index(name, self._chunk_prefix) is not None
 
     def _split(self, value: str, attrs: CookieAttributes) -> dict[str, str]:
         if len(serialize_cookie(self.name, value, attrs)) <= MAX_COOKIE_SIZE:

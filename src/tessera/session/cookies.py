@@ -83,6 +83,18 @@ class SessionCookies:
         if request is not None:
             chunk_prefix = self.session_data + "."
             for name in request.cookies:
-                if name.startswith(chunk_prefix) and name[len(chunk_prefix):].isdigit():
+                if chunk_index(name, chunk_prefix) is not None:
                     self.expire(response, name)
         self.expire(response, self.dont_remember)
+
+
+def chunk_index(name: str, prefix: str) -> int | None:
+    """``n`` for a chunk cookie named ``<prefix><n>``, ``n`` in ASCII digits; ``None`` for any other name.
+
+    ``str.isdigit`` alone also accepts superscripts such as ``²`` (a cookie name is any Latin-1 text), which
+    ``int`` refuses: a cookie named ``<prefix>²`` was a 500.
+    """
+    if not name.startswith(prefix):
+        return None
+    index = name[len(prefix):]
+    return int(index) if index.isascii() and index.isdigit() else None
