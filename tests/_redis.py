@@ -89,3 +89,10 @@ def redis_storage(redis_run: list[Any]) -> Callable[..., Any]:
 def redis_cluster_storage(redis_cluster: Any, redis_cluster_run: list[Any]) -> Callable[..., Any]:
     """``redis_storage`` on the test Redis Cluster."""
     return _factory(redis_cluster.url, redis_cluster_run)
+
+
+async def wait_until_live(auth: Any, seconds: float = 15.0) -> None:
+    """Wait for ``auth``'s revocation feed to be live. ``startup`` waits 2 s, which a Redis Cluster subscription
+    on a loaded machine can take longer than; the tests are about what happens once it is live."""
+    await auth.revocations.start(wait=seconds)
+    assert auth.revocations.live, f"revocation feed not live after {seconds} s"

@@ -20,7 +20,7 @@ from tessera.adapters.memory import MemoryAdapter
 from tessera.session.revocation import Revocations
 from tessera.storage import MemoryStorage
 from tests._helpers import Client, make_auth
-from tests._redis import STORAGE_BACKENDS, storage_for
+from tests._redis import STORAGE_BACKENDS, storage_for, wait_until_live
 from tests.session.test_kv_sessions import Counting
 
 DATA = "better-auth.session_data"
@@ -47,7 +47,7 @@ async def pair(shared: Counting) -> AsyncIterator[tuple[Any, Any, Counting]]:
         auth = make_auth(database=database, secondary_storage=shared, session={"cookie_cache": {"enabled": True}})
         auth.revocations.skew_ms = 0  # one process, one clock: no allowance needed (tests would wait for it)
         await auth.startup()
-        assert auth.revocations.live
+        await wait_until_live(auth)
         instances.append(auth)
     try:
         yield instances[0], instances[1], shared
@@ -139,8 +139,7 @@ async def test_while_the_feed_is_down_caches_are_not_believed(pair: Any) -> None
     storage.calls.clear()
     assert (await on_b.get("/get-session")).json_body() is not None
     assert storage.calls["get_session"] == 1  # asked the store instead of trusting the cookie
-    await b.revocations.start()
-    assert b.revocations.live
+    await wait_until_live(b)
     await on_b.get("/get-session")  # caches from before the feed came back are re-validated once...
     await asyncio.sleep(0.01)
     storage.calls.clear()

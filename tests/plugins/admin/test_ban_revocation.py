@@ -14,6 +14,7 @@ from tessera.adapters.memory import MemoryAdapter
 from tessera.plugins.admin import admin
 from tessera.storage import MemoryStorage
 from tests._helpers import Client, make_auth
+from tests._redis import wait_until_live
 from tests.plugins.admin.conftest import PASSWORD
 from tests.session.test_revocation import on, refused_within
 
@@ -35,7 +36,7 @@ async def pair(shared: Any) -> AsyncIterator[tuple[Tessera, Tessera]]:
                          session={"cookie_cache": {"enabled": True}})
         auth.revocations.skew_ms = 0  # one process, one clock
         await auth.startup()
-        assert auth.revocations.live
+        await wait_until_live(auth)
         instances.append(auth)
     try:
         yield instances[0], instances[1]
