@@ -188,3 +188,15 @@ async def test_redirects_to_a_client_url_are_headers_a_server_can_write(
     headers = dict(sent[0]["headers"])
     assert sent[0]["status"] == 302
     assert headers[b"location"] == (BASE + location).encode()
+
+
+async def test_a_hostile_user_agent_does_not_fail_the_sign_in(make_app: MakeApp) -> None:
+    """The ``User-Agent`` is the client's to choose: a NUL (PostgreSQL cannot store one) or a huge value is
+    cleaned and cut for the session row, never a 4xx/5xx for the person signing in."""
+    auth = await make_app()
+    await Client(auth).sign_up()
+    for agent, kept in (("Mozilla/5.0\x00evil", "Mozilla/5.0evil"), ("A" * 70_000, "A" * 4096)):
+        client = Client(auth)
+        r = await client.sign_in(headers=[("user-agent", agent)])
+        assert r.status == 200, r.body
+        assert (await client.get("/get-session")).json_body()["session"]["userAgent"] == kept

@@ -13,6 +13,8 @@ from ..errors import APIError, BaseErrorCodes
 from .model import SessionData
 
 DONT_REMEMBER_LIFETIME = 86400
+#: longer user agents are cut (real ones are a few hundred characters)
+USER_AGENT_MAX_LENGTH = 4096
 
 
 async def create_session(
@@ -33,7 +35,7 @@ async def create_session(
             generate_id(32),
             expires_at=auth.now() + timedelta(seconds=lifetime),
             ip_address=ip,
-            user_agent=ctx.request.headers.get("user-agent"),
+            user_agent=recorded_user_agent(ctx.request.headers.get("user-agent")),
             extra=extra,
             adapter=adapter,
             user=user,
@@ -45,6 +47,15 @@ async def create_session(
     except Exception as exc:
         raise APIError(status_on_failure, BaseErrorCodes.FAILED_TO_CREATE_SESSION) from exc
     return SessionData(auth.store.public("session", row), auth.store.public("user", user))
+
+
+def recorded_user_agent(value: str | None) -> str | None:
+    """The ``User-Agent`` as the session row keeps it: a header the client chose must not fail the sign-in, so
+    NUL characters (PostgreSQL cannot store them) are dropped and the length is capped inside every backend's
+    column."""
+    if value is None:
+        return None
+    return value.replace("\x00", "")[:USER_AGENT_MAX_LENGTH]
 
 
 def set_session_cookies(ctx: RequestContext, data: SessionData, *, dont_remember: bool = False) -> None:
