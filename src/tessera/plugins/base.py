@@ -8,14 +8,14 @@ plugin id, an error code, a rate-limit path) are a ``ConfigError``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..db.hooks import DatabaseHooksConfig
 from ..db.schema import Table, TableExtension
 from ..endpoints import Endpoint
-from ..errors import ErrorCodes
+from ..errors import ConfigError, ErrorCodes
 from ..hooks import Hook
 
 if TYPE_CHECKING:
@@ -55,3 +55,45 @@ class Plugin:
     shutdown: Callable[[AuthContext], Awaitable[None]] | None = None
     options: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ContextPlugin(Plugin):
+    """A plugin that keeps the ``AuthContext`` it is built into: pass ``init=self._init`` (or a method that calls
+    it) and read ``self.context`` afterwards. It is also published as ``context.plugin_state[self.id]``."""
+
+    _context: AuthContext | None = None
+
+    @property
+    def context(self) -> AuthContext:
+        if self._context is None:
+            raise self.not_built()
+        return self._context
+
+    def not_built(self) -> RuntimeError:
+        return RuntimeError(f"the {self.id} plugin is not part of a built Tessera yet")
+
+    def _init(self, context: AuthContext) -> None:
+        self._context = context
+        context.plugin_state[self.id] = self
+
+
+OptionsT = TypeVar("OptionsT")
+PluginT = TypeVar("PluginT", bound=Plugin)
+
+
+def plugin_from_options(
+    factory: str,
+    plugin_type: Callable[[OptionsT], PluginT],
+    options_type: type[OptionsT],
+    options: OptionsT | None,
+    kwargs: Mapping[str, Any],
+) -> PluginT:
+    """What a plugin factory ``name(options=None, /, **kwargs)`` returns: the plugin built from ``options`` or
+    from the keyword arguments (its options' fields), never both. A ``TypeError`` (an unknown option name) is
+    a ``ConfigError`` naming the factory."""
+    if options is not None and kwargs:
+        raise ConfigError(f"{factory}(): pass {options_type.__name__} or keyword arguments, not both")
+    try:
+        return plugin_type(options or options_type(**kwargs))
+    except TypeError as exc:  # an unknown option name
+        raise ConfigError(f"{factory}(): {exc}") from None

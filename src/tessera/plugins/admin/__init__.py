@@ -15,10 +15,9 @@ instance, cookie caches included. See docs/plugins/admin.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ...errors import ConfigError
-from ..base import Plugin
+from ..base import ContextPlugin, plugin_from_options
 from .access import (
     ADMIN_ROLE,
     DEFAULT_AC,
@@ -36,9 +35,6 @@ from .endpoints import ADMIN_SESSION, build_endpoints
 from .errors import AdminErrorCodes
 from .hooks import ban_check_hook, default_role_hook, hide_impersonations_hook
 from .schema import admin_schema
-
-if TYPE_CHECKING:
-    from ...context import AuthContext
 
 __all__ = [
     "ADMIN_ROLE",
@@ -60,13 +56,12 @@ __all__ = [
 ]
 
 
-class AdminPlugin(Plugin):
+class AdminPlugin(ContextPlugin):
     """The plugin object; ``auth.plugin(AdminPlugin).options`` is its ``AdminOptions``."""
 
     options: AdminOptions
 
     def __init__(self, options: AdminOptions) -> None:
-        self._context: AuthContext | None = None
         super().__init__(
             id="admin",
             endpoints=(),
@@ -81,16 +76,6 @@ class AdminPlugin(Plugin):
             options=options,
         )
         self.endpoints = build_endpoints(self)
-
-    @property
-    def context(self) -> AuthContext:
-        if self._context is None:
-            raise RuntimeError("the admin plugin is not part of a built Tessera yet")
-        return self._context
-
-    def _init(self, context: AuthContext) -> None:
-        self._context = context
-        context.plugin_state[self.id] = self
 
     def has_permission(self, user: Mapping[str, object], permissions: Mapping[str, object]) -> bool:
         """Whether ``user`` (a user row: ``id``, ``role``) may do what ``permissions`` asks."""
@@ -107,9 +92,4 @@ class AdminPlugin(Plugin):
 def admin(options: AdminOptions | None = None, /, **kwargs: Any) -> AdminPlugin:
     """Better Auth's ``admin()`` plugin. Keyword arguments are ``AdminOptions`` fields (its ``AdminOptions``
     in snake_case): ``admin(admin_user_ids=["u_1"], default_ban_expires_in=86400)``."""
-    if options is not None and kwargs:
-        raise ConfigError("admin(): pass AdminOptions or keyword arguments, not both")
-    try:
-        return AdminPlugin(options or AdminOptions(**kwargs))
-    except TypeError as exc:  # an unknown option name
-        raise ConfigError(f"admin(): {exc}") from None
+    return plugin_from_options("admin", AdminPlugin, AdminOptions, options, kwargs)

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import ConfigError
-from ..base import Plugin
+from ..base import ContextPlugin, plugin_from_options
 from .access import (
     ADMIN_ROLE,
     DEFAULT_AC,
@@ -62,7 +61,7 @@ __all__ = [
 ]
 
 
-class OrganizationPlugin(Plugin):
+class OrganizationPlugin(ContextPlugin):
     """The plugin object; ``auth.plugin(OrganizationPlugin).options`` is its ``OrganizationOptions``."""
 
     options: OrganizationOptions
@@ -81,20 +80,15 @@ class OrganizationPlugin(Plugin):
     @property
     def store(self) -> OrganizationStore:
         if self._store is None:
-            raise RuntimeError("the organization plugin is not part of a built Tessera yet")
+            raise self.not_built()
         return self._store
 
     def _init(self, context: AuthContext) -> None:
+        super()._init(context)
         self._store = OrganizationStore(context.store)
-        context.plugin_state[self.id] = self
 
 
 def organization(options: OrganizationOptions | None = None, /, **kwargs: Any) -> OrganizationPlugin:
     """Better Auth's ``organization()`` plugin. Keyword arguments are ``OrganizationOptions`` fields (its
     ``OrganizationOptions`` in snake_case): ``organization(organization_limit=5, creator_role="owner")``."""
-    if options is not None and kwargs:
-        raise ConfigError("organization(): pass OrganizationOptions or keyword arguments, not both")
-    try:
-        return OrganizationPlugin(options or OrganizationOptions(**kwargs))
-    except TypeError as exc:  # an unknown option name
-        raise ConfigError(f"organization(): {exc}") from None
+    return plugin_from_options("organization", OrganizationPlugin, OrganizationOptions, options, kwargs)

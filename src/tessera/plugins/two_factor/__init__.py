@@ -17,9 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...db.adapter import Where
-from ...errors import ConfigError
 from ...hooks import Hook
-from ..base import Plugin, RateLimitRule
+from ..base import ContextPlugin, RateLimitRule, plugin_from_options
 from .backup_codes import decode_backup_codes, encode_backup_codes, generate_backup_codes
 from .challenge import FIRST_FACTOR_ENDPOINTS, TRUST_DEVICE_COOKIE, TWO_FACTOR_COOKIE, after_first_factor, session_guard
 from .config import AccountLockout, BackupCodeOptions, OTPOptions, SendOTP, TOTPOptions, TwoFactorOptions
@@ -29,7 +28,7 @@ from .schema import two_factor_schema
 from .totp import hotp, matching_step, totp_uri
 
 if TYPE_CHECKING:
-    from ...context import AuthContext, RequestContext
+    from ...context import RequestContext
 
 __all__ = [
     "TRUST_DEVICE_COOKIE",
@@ -55,13 +54,12 @@ __all__ = [
 TOTP_STEP_PREFIX = "2fa-totp-step-"
 
 
-class TwoFactorPlugin(Plugin):
+class TwoFactorPlugin(ContextPlugin):
     """The plugin object; ``auth.plugin(TwoFactorPlugin).options`` is its ``TwoFactorOptions``."""
 
     options: TwoFactorOptions
 
     def __init__(self, options: TwoFactorOptions) -> None:
-        self._context: AuthContext | None = None
         super().__init__(
             id="two-factor",
             schema=two_factor_schema(options.two_factor_table),
@@ -73,16 +71,6 @@ class TwoFactorPlugin(Plugin):
             options=options,
         )
         self.endpoints = build_endpoints(self)
-
-    @property
-    def context(self) -> AuthContext:
-        if self._context is None:
-            raise RuntimeError("the two-factor plugin is not part of a built Tessera yet")
-        return self._context
-
-    def _init(self, context: AuthContext) -> None:
-        self._context = context
-        context.plugin_state[self.id] = self
 
     async def _after_sign_in(self, ctx: RequestContext) -> Any:
         return await after_first_factor(self, ctx)
@@ -125,9 +113,4 @@ class TwoFactorPlugin(Plugin):
 def two_factor(options: TwoFactorOptions | None = None, /, **kwargs: Any) -> TwoFactorPlugin:
     """Better Auth's ``twoFactor()`` plugin. Keyword arguments are ``TwoFactorOptions`` fields:
     ``two_factor(issuer="Acme", otp={"send_otp": fn}, trust_device_max_age=7 * 86400)``."""
-    if options is not None and kwargs:
-        raise ConfigError("two_factor(): pass TwoFactorOptions or keyword arguments, not both")
-    try:
-        return TwoFactorPlugin(options or TwoFactorOptions(**kwargs))
-    except TypeError as exc:  # an unknown option name
-        raise ConfigError(f"two_factor(): {exc}") from None
+    return plugin_from_options("two_factor", TwoFactorPlugin, TwoFactorOptions, options, kwargs)
