@@ -13,7 +13,8 @@ an engine event: only the SQLAlchemy path opens transactions.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ from sqlalchemy import event
 from tessera import Tessera
 from tessera.adapters.sqlalchemy import SQLAlchemyAdapter
 from tessera.adapters.sqlalchemy.adapter import Statement
+from tessera.plugins.base import Plugin
+from tessera.plugins.two_factor import two_factor
 from tests._helpers import Client, make_auth
 from tests._services import AdapterPool
 
@@ -65,18 +68,25 @@ def adapters(request: pytest.FixtureRequest) -> AdapterPool:
     return pool
 
 
-@pytest.fixture
-async def app(adapters: AdapterPool) -> AsyncIterator[tuple[Tessera, Recorder]]:
-    adapter: SQLAlchemyAdapter = await adapters.get(make_auth().schema)
+@asynccontextmanager
+async def recorded(adapters: AdapterPool, plugins: Sequence[Plugin] = ()) -> AsyncIterator[tuple[Tessera, Recorder]]:
+    """A ``Tessera`` (with ``plugins``) on a fresh database of the pool, and the recorder of its statements."""
+    adapter: SQLAlchemyAdapter = await adapters.get(make_auth(plugins=list(plugins)).schema)
     recorder = Recorder()
     engine = adapter.engine.sync_engine
     adapter.statement_listeners.append(recorder.on_statement)
     event.listen(engine, "commit", recorder.on_commit)
     try:
-        yield make_auth(database=adapter), recorder
+        yield make_auth(database=adapter, plugins=list(plugins)), recorder
     finally:
         adapter.statement_listeners.remove(recorder.on_statement)
         event.remove(engine, "commit", recorder.on_commit)
+
+
+@pytest.fixture
+async def app(adapters: AdapterPool) -> AsyncIterator[tuple[Tessera, Recorder]]:
+    async with recorded(adapters) as recorded_app:
+        yield recorded_app
 
 
 async def measure(recorder: Recorder, call: Any) -> int:
@@ -109,6 +119,19 @@ async def test_sign_in_is_two_statements(app: tuple[Tessera, Recorder]) -> None:
     assert (await client.sign_in()).status == 200
     assert len(rec.statements) == 2, rec.sql()
     assert rec.direct == [True, False], "the user lookup is a direct read, the session insert is not"
+
+
+async def test_sign_in_with_two_factor_installed_is_two_statements_for_a_user_without_it(
+    adapters: AdapterPool,
+) -> None:
+    """The two-factor plugin's session hook reads the user the sign-in has just read, not the database."""
+    async with recorded(adapters, [two_factor()]) as (auth, rec):
+        await Client(auth).sign_up()
+        client = Client(auth)
+        rec.reset()
+        response = await client.sign_in()
+        assert response.status == 200 and "twoFactorRedirect" not in response.json_body()
+        assert len(rec.statements) == 2, rec.sql()
 
 
 async def test_failed_sign_in_is_one_statement(app: tuple[Tessera, Recorder]) -> None:

@@ -158,6 +158,10 @@ class RequestContext:
     returned: Any = None
     #: free-form scratch space for hooks and plugins
     state: dict[str, Any] = field(default_factory=dict)
+    #: while ``create_session`` runs, the user row it is creating the session for (as the endpoint has it:
+    #: a sign-in has just read it from the database); ``session.create`` database hooks may read it
+    #: instead of reading the user again
+    session_user: dict[str, Any] | None = None
 
     @property
     def session(self) -> SessionData | None:

@@ -29,6 +29,7 @@ async def create_session(
     auth = ctx.auth
     lifetime = DONT_REMEMBER_LIFETIME if dont_remember else auth.session_config.expires_in
     ip = auth.plugin_state["client_ip"].of(ctx.request) if ctx.is_http else None
+    ctx.session_user = user
     try:
         row = await auth.store.create_session(
             user["id"],
@@ -46,6 +47,8 @@ async def create_session(
         raise
     except Exception as exc:
         raise APIError(status_on_failure, BaseErrorCodes.FAILED_TO_CREATE_SESSION) from exc
+    finally:
+        ctx.session_user = None
     return SessionData(auth.store.public("session", row), auth.store.public("user", user))
 
 

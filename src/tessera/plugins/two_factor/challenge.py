@@ -101,13 +101,16 @@ async def trust_this_device(plugin: TwoFactorPlugin, ctx: RequestContext, user_i
 
 
 def session_guard(plugin: TwoFactorPlugin) -> Callable[[dict[str, Any], RequestContext | None], Awaitable[Any]]:
-    """The ``session.create`` before-hook. Only first-factor sign-ins are looked at; for them it costs one
-    read of the user (and, with a ``trust_device`` cookie, one of its verification row)."""
+    """The ``session.create`` before-hook. Only first-factor sign-ins are looked at; for them it reads the user
+    the sign-in has just read (``ctx.session_user``; the database only when that is missing) and, with a
+    ``trust_device`` cookie, its verification row."""
 
     async def before(session: dict[str, Any], ctx: RequestContext | None) -> Any:
         if ctx is None or ctx.endpoint.name not in FIRST_FACTOR_ENDPOINTS:
             return None
-        user = await ctx.auth.store.find_user_by_id(str(session["userId"]))
+        user = ctx.session_user
+        if user is None or user.get("id") != session["userId"]:
+            user = await ctx.auth.store.find_user_by_id(str(session["userId"]))
         if user is None or not user.get("twoFactorEnabled"):
             return None
         value, trusted = await trusted_device(plugin, ctx, user["id"])
