@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conformance_client import data
 from conformance_servers import Server, run_client_script, start_tessera_server
 
 
@@ -22,12 +23,6 @@ def report(reference_node: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         return run_client_script(reference_node, server, "two_factor_client.mjs", "--email", email)
     finally:
         server.stop()
-
-
-def data(report: dict[str, Any], name: str) -> Any:
-    step = report["steps"][name]
-    assert step.get("error") is None, (name, step)
-    return step["data"]
 
 
 def test_enable_and_first_code(report: dict[str, Any]) -> None:
