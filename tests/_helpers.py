@@ -81,3 +81,11 @@ class Client:
     async def sign_in(self, email: str = "alice@example.com", password: str = "correct-horse-battery",
                       headers: Iterable[tuple[str, str]] = (), **extra: Any) -> Response:
         return await self.post("/sign-in/email", {"email": email, "password": password, **extra}, headers=headers)
+
+
+async def signed_up(auth: Tessera, email: str = "alice@example.com", name: str = "Alice") -> tuple[Client, str]:
+    """A new browser that signed up (with ``Client``'s default password): the browser and the user's id."""
+    client = Client(auth)
+    r = await client.sign_up(email, name=name)
+    assert r.status == 200, r.body
+    return client, r.json_body()["user"]["id"]

@@ -1,19 +1,13 @@
 from datetime import timedelta
 from typing import Any
 
-from tests._helpers import Client
+from tests._helpers import Client, signed_up
 from tests.api.conftest import Clock, MakeApp
 
 from tessera import APIError, Tessera
 from tessera.db.adapter import Where
 
 PASSWORD = "correct-horse-battery"
-
-
-async def signed_up(auth: Tessera, email: str = "alice@example.com") -> tuple[Client, str]:
-    client = Client(auth)
-    user_id = (await client.sign_up(email=email)).json_body()["user"]["id"]
-    return client, user_id
 
 
 async def link_github(auth: Tessera, user_id: str, **extra: Any) -> dict[str, Any]:

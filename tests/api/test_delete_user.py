@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests._helpers import BASE, Client
+from tests._helpers import BASE, Client, signed_up
 from tests.api.conftest import Clock, MakeApp, Outbox
 
 from tessera import APIError, SessionData, Tessera
@@ -52,12 +52,6 @@ async def app(make_app: MakeApp, outbox: Outbox | None = None, clock: Clock | No
 
 async def user_exists(auth: Tessera, email: str = "alice@example.com") -> bool:
     return await auth.context.store.find_user_by_email(email) is not None
-
-
-async def signed_up(auth: Tessera, email: str = "alice@example.com") -> tuple[Client, str]:
-    client = Client(auth)
-    user_id = (await client.sign_up(email=email)).json_body()["user"]["id"]
-    return client, user_id
 
 
 async def test_disabled_is_an_empty_404(make_app: MakeApp) -> None:

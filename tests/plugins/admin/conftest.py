@@ -10,7 +10,7 @@ import pytest
 
 from tessera import Tessera
 from tessera.plugins.admin import admin
-from tests._helpers import Client, make_auth
+from tests._helpers import Client, make_auth, signed_up
 from tests._services import AdapterFactory
 
 PASSWORD = "correct-horse-battery"
@@ -28,17 +28,10 @@ class World:
 MakeWorld = Callable[..., Awaitable[World]]
 
 
-async def sign_up(auth: Tessera, email: str, name: str) -> tuple[Client, str]:
-    client = Client(auth)
-    r = await client.sign_up(email, PASSWORD, name)
-    assert r.status == 200, r.body
-    return client, r.json_body()["user"]["id"]
-
-
 async def populate(auth: Tessera) -> World:
-    boss, boss_id = await sign_up(auth, "admin@example.com", "Admin")
+    boss, boss_id = await signed_up(auth, "admin@example.com", "Admin")
     await auth.context.store.update_user(boss_id, {"role": "admin"})
-    alice, alice_id = await sign_up(auth, "alice@example.com", "Alice")
+    alice, alice_id = await signed_up(auth, "alice@example.com", "Alice")
     return World(auth, boss, boss_id, alice, alice_id)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from tessera import Tessera
 from tessera.http import Response
-from tests._helpers import Client, make_auth
+from tests._helpers import Client, make_auth, signed_up
 from tests._services import AdapterFactory
 
 PASSWORD = "correct-horse-battery"
@@ -54,17 +54,10 @@ def code(r: Response) -> tuple[int, str | None]:
     return r.status, (body or {}).get("code")
 
 
-async def sign_up(auth: Tessera, email: str, name: str) -> tuple[Client, str]:
-    client = Client(auth)
-    r = await client.sign_up(email, PASSWORD, name)
-    assert r.status == 200, r.body
-    return client, r.json_body()["user"]["id"]
-
-
 async def populate(auth: Tessera) -> World:
-    alice, alice_id = await sign_up(auth, "alice@example.com", "Alice")
-    bob, bob_id = await sign_up(auth, "bob@example.com", "Bob")
-    carol, carol_id = await sign_up(auth, "carol@example.com", "Carol")
+    alice, alice_id = await signed_up(auth, "alice@example.com", "Alice")
+    bob, bob_id = await signed_up(auth, "bob@example.com", "Bob")
+    carol, carol_id = await signed_up(auth, "carol@example.com", "Carol")
     return World(auth, alice, alice_id, bob, bob_id, carol, carol_id)
 
 
