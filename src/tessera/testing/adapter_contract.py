@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..db.adapter import Adapter, Join, Row, SortBy, UniqueViolation, Where
 from ..db.schema import Field, Index, Schema, Table, core_tables, ref
+from ._checks import ContractCheck, registrar
 
 __all__ = ["CHECKS", "SCHEMA", "ContractCheck", "ContractFailure", "run_contract"]
 
@@ -51,31 +51,13 @@ SCHEMA = Schema.merge(
     ]
 )
 
-Check = Callable[[Adapter], Awaitable[None]]
-
 
 class ContractFailure(AssertionError):
     """An adapter behaved differently from the contract."""
 
 
-@dataclass(frozen=True)
-class ContractCheck:
-    name: str
-    run: Check
-
-    async def __call__(self, adapter: Adapter) -> None:
-        await self.run(adapter)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-CHECKS: list[ContractCheck] = []
-
-
-def _check(fn: Check) -> Check:
-    CHECKS.append(ContractCheck(fn.__name__.removeprefix("check_"), fn))
-    return fn
+CHECKS: list[ContractCheck[Adapter]] = []
+_check = registrar(CHECKS)
 
 
 async def run_contract(make_adapter: Callable[[Schema], Awaitable[Adapter]]) -> None:

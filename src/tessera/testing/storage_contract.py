@@ -16,39 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..storage.base import AtomicStorage, PubSubStorage, SecondaryStorage
+from ._checks import ContractCheck, registrar
 
 __all__ = ["CHECKS", "ContractCheck", "ContractFailure"]
-
-Check = Callable[[Any], Awaitable[None]]
 
 
 class ContractFailure(AssertionError):
     """A storage behaved differently from the contract."""
 
 
-@dataclass(frozen=True)
-class ContractCheck:
-    name: str
-    run: Check
-
-    async def __call__(self, storage: SecondaryStorage) -> None:
-        await self.run(storage)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-CHECKS: list[ContractCheck] = []
-
-
-def _check(fn: Check) -> Check:
-    CHECKS.append(ContractCheck(fn.__name__.removeprefix("check_"), fn))
-    return fn
+#: each check takes a ``SecondaryStorage``; those of optional capabilities narrow it themselves
+CHECKS: list[ContractCheck[Any]] = []
+_check = registrar(CHECKS)
 
 
 def expect_equal(actual: Any, expected: Any, what: str) -> None:
