@@ -114,20 +114,16 @@ class MemoryAdapter(Adapter):
         return [r for r in self._table(model).values() if matches(r, where)]
 
     def _join(self, model: str, row: Row, join: Join) -> Row | None:
-        base = self.schema[model]
-        for f in base.fields:
-            if f.references and f.references.model == join.model:
-                key = row.get(f.name)
-                target = self._table(join.model).get(key) if isinstance(key, str) else None
-                return copy.copy(target) if target and matches(target, join.where) else None
-        related = self.schema[join.model]
-        for f in related.fields:
-            if f.references and f.references.model == model:
-                for other in self._table(join.model).values():
-                    if other.get(f.name) == row["id"] and matches(other, join.where):
-                        return copy.copy(other)
-                return None
-        raise KeyError(f"no relation between {model!r} and {join.model!r}")
+        base_field, other_field = self.schema.join_fields(model, join.model)
+        key = row.get(base_field)
+        table = self._table(join.model)
+        if other_field == "id":  # a reference to the other row: one lookup
+            target = table.get(key) if isinstance(key, str) else None
+            return copy.copy(target) if target and matches(target, join.where) else None
+        for other in table.values():  # a reference back to this row: the first that matches
+            if key is not None and other.get(other_field) == key and matches(other, join.where):
+                return copy.copy(other)
+        return None
 
     async def find_one(self, model: str, where: Sequence[Where], *, join: Sequence[Join] = ()) -> Row | None:
         self.operations.append(f"find_one {model}")

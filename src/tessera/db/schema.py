@@ -174,6 +174,19 @@ class Schema:
                     )
         return cls(tables)
 
+    def join_fields(self, model: str, other: str) -> tuple[str, str]:
+        """How a row of ``model`` joins a row of ``other``: the field of each whose values are equal.
+
+        ``model``'s own reference to ``other`` wins over a reference of ``other`` back to ``model``
+        (``session`` joins its ``user`` by ``session.userId``); ``KeyError`` when there is neither."""
+        for f in self[model].fields:
+            if f.references and f.references.model == other:
+                return f.name, f.references.field
+        for f in self[other].fields:
+            if f.references and f.references.model == model:
+                return f.references.field, f.name
+        raise KeyError(f"no relation between {model!r} and {other!r}")
+
     def renamed(self, model_names: Mapping[str, str], columns: Mapping[str, Mapping[str, str]]) -> Schema:
         """Apply ``modelName``/``fields`` renames from configuration."""
         out: dict[str, Table] = {}

@@ -355,14 +355,8 @@ class SQLAlchemyAdapter(Adapter):
         return stmt if cond is None else stmt.where(cond)
 
     def _relation(self, tm: TableMap, other: TableMap, base: Any, alias: Any) -> sa.ColumnElement[bool]:
-        # the base model's reference wins over the reverse one, as in the memory adapter
-        for f in self.schema[tm.model].fields:
-            if f.references and f.references.model == other.model:
-                return alias.c[f.references.field] == base.c[f.name]  # type: ignore[no-any-return]
-        for f in self.schema[other.model].fields:
-            if f.references and f.references.model == tm.model:
-                return alias.c[f.name] == base.c[f.references.field]  # type: ignore[no-any-return]
-        raise KeyError(f"no relation between {tm.model!r} and {other.model!r}")
+        base_field, other_field = self.schema.join_fields(tm.model, other.model)
+        return alias.c[other_field] == base.c[base_field]  # type: ignore[no-any-return]
 
     async def find_many(
         self,
