@@ -57,6 +57,7 @@ from .engine import dialect_name, install_sqlite_hooks, normalize_url
 from .tables import TableMap, build_tables
 
 T = TypeVar("T")
+StatementT = TypeVar("StatementT", sa.Select[Any], sa.Update, sa.Delete)
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
@@ -239,16 +240,18 @@ class SQLAlchemyAdapter(Adapter):
     def _shape(self, tm: TableMap, where: Sequence[Where], params: dict[str, Any], prefix: str = "w") -> Shape:
         return shape_of(tm, where, prefix, params, self.dialect)
 
+    def _matching(self, stmt: StatementT, columns: Any, shape: Shape) -> StatementT:
+        """``stmt`` limited to the rows ``shape`` matches over ``columns`` (unchanged for no conditions)."""
+        cond = clause(columns, shape, self.dialect)
+        return stmt if cond is None else stmt.where(cond)
+
     def _target(self, tm: TableMap, shape: Shape) -> sa.ColumnElement[bool]:
         """WHERE for "the first matching row": the conditions themselves when they pin one row."""
         pinned = clause(tm.table.c, shape, self.dialect) if is_pinned(tm, shape) else None
         if pinned is not None:
             return pinned
         inner = tm.table.alias("_first")
-        sub = sa.select(inner.c.id).limit(1)
-        cond = clause(inner.c, shape, self.dialect)
-        if cond is not None:
-            sub = sub.where(cond)
+        sub = self._matching(sa.select(inner.c.id).limit(1), inner.c, shape)
         return tm.table.c.id == sub.scalar_subquery()
 
     def _values(self, tm: TableMap, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -350,9 +353,7 @@ class SQLAlchemyAdapter(Adapter):
             field, _, _, _, name = shape[0]
             column = base.c[field]
             return stmt.where(column == sa.any_(sa.bindparam(name, type_=sa.ARRAY(column.type))))
-        cond = clause(base.c, shape, self.dialect)
-        stmt = stmt.limit(1)
-        return stmt if cond is None else stmt.where(cond)
+        return self._matching(stmt.limit(1), base.c, shape)
 
     def _relation(self, tm: TableMap, other: TableMap, base: Any, alias: Any) -> sa.ColumnElement[bool]:
         base_field, other_field = self.schema.join_fields(tm.model, other.model)
@@ -387,10 +388,7 @@ class SQLAlchemyAdapter(Adapter):
     def _build_find_many(
         self, tm: TableMap, shape: Shape, sort: tuple[str, str] | None, limit: bool, offset: bool
     ) -> Executable:
-        stmt = sa.select(*tm.columns)
-        cond = clause(tm.table.c, shape, self.dialect)
-        if cond is not None:
-            stmt = stmt.where(cond)
+        stmt = self._matching(sa.select(*tm.columns), tm.table.c, shape)
         if sort:
             column = tm.table.c[sort[0]]
             ordered = column.desc() if sort[1] == "desc" else column.asc()
@@ -410,9 +408,7 @@ class SQLAlchemyAdapter(Adapter):
         shape = self._shape(tm, where, params)
 
         def build() -> Executable:
-            stmt = sa.select(sa.func.count()).select_from(tm.table)
-            cond = clause(tm.table.c, shape, self.dialect)
-            return stmt if cond is None else stmt.where(cond)
+            return self._matching(sa.select(sa.func.count()).select_from(tm.table), tm.table.c, shape)
 
         stmt = self._cached(("count", model, shape), build)
         return int(await self._run(stmt, params, lambda r: r.scalar_one()))
@@ -475,9 +471,7 @@ class SQLAlchemyAdapter(Adapter):
         self, conn: AsyncConnection, tm: TableMap, shape: Shape, params: Mapping[str, Any]
     ) -> Row | None:
         def build() -> Executable:
-            stmt = sa.select(*tm.columns).limit(1).with_for_update()
-            cond = clause(tm.table.c, shape, self.dialect)
-            return stmt if cond is None else stmt.where(cond)
+            return self._matching(sa.select(*tm.columns).limit(1).with_for_update(), tm.table.c, shape)
 
         stmt = self._cached(("lock_first", tm.model, shape), build)
         return self._row(tm, (await conn.execute(stmt, params)).first())
@@ -492,9 +486,7 @@ class SQLAlchemyAdapter(Adapter):
         params.update({f"u_{k}": v for k, v in update.items()})
 
         def build() -> Executable:
-            stmt = sa.update(tm.table).values(self._set(tm, keys))
-            cond = clause(tm.table.c, shape, self.dialect)
-            return stmt if cond is None else stmt.where(cond)
+            return self._matching(sa.update(tm.table).values(self._set(tm, keys)), tm.table.c, shape)
 
         stmt = self._cached(("update_many", model, shape, keys), build)
         return await self._run(stmt, params, _rowcount)
@@ -521,8 +513,7 @@ class SQLAlchemyAdapter(Adapter):
         if self.dialect == "mysql":
             # MariaDB: DELETE … LIMIT 1 RETURNING, one atomic statement (no subquery on the same table)
             stmt = sa.delete(tm.table).returning(*tm.columns).with_dialect_options(mysql_limit=1)
-            cond = clause(tm.table.c, shape, self.dialect)
-            return stmt if cond is None else stmt.where(cond)
+            return self._matching(stmt, tm.table.c, shape)
         return sa.delete(tm.table).where(self._target(tm, shape)).returning(*tm.columns)
 
     async def delete_many(self, model: str, where: Sequence[Where]) -> int:
@@ -531,8 +522,7 @@ class SQLAlchemyAdapter(Adapter):
         shape = self._shape(tm, where, params)
 
         def build() -> Executable:
-            cond = clause(tm.table.c, shape, self.dialect)
-            return sa.delete(tm.table) if cond is None else sa.delete(tm.table).where(cond)
+            return self._matching(sa.delete(tm.table), tm.table.c, shape)
 
         stmt = self._cached(("delete_many", model, shape), build)
         return await self._run(stmt, params, _rowcount)
