@@ -24,6 +24,25 @@ from .hooks import AfterQueue, DatabaseHooks, HookVeto, Vetoed, pending_after
 CREDENTIAL = "credential"
 
 
+def session_fields(
+    user_id: str,
+    token: str,
+    expires_at: datetime,
+    ip_address: str | None,
+    user_agent: str | None,
+    extra: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The fields of a new session row, wherever it is kept (an unknown address or agent is ``""``)."""
+    return {
+        "expiresAt": expires_at,
+        "token": token,
+        "ipAddress": ip_address if ip_address is not None else "",
+        "userAgent": user_agent if user_agent is not None else "",
+        "userId": user_id,
+        **(extra or {}),
+    }
+
+
 class Store:
     def __init__(
         self,
@@ -275,14 +294,7 @@ class Store:
         user: Mapping[str, Any] | None = None,
     ) -> Row:
         """``user`` (the session's user row, when the caller has it) spares secondary storage a lookup."""
-        data = {
-            "expiresAt": expires_at,
-            "token": token,
-            "ipAddress": ip_address if ip_address is not None else "",
-            "userAgent": user_agent if user_agent is not None else "",
-            "userId": user_id,
-            **(extra or {}),
-        }
+        data = session_fields(user_id, token, expires_at, ip_address, user_agent, extra)
         return await self._create("session", data, adapter)
 
     async def find_session(self, token: str) -> SessionData | None:

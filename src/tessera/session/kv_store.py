@@ -40,7 +40,7 @@ from .. import _json
 from ..db.adapter import Adapter, Row
 from ..db.hooks import HookVeto
 from ..db.schema import Schema
-from ..db.store import Store
+from ..db.store import Store, session_fields
 from ..storage.base import AtomicStorage, SecondaryStorage
 from .codec import RowCodec, to_ms
 from .model import SessionData
@@ -218,15 +218,7 @@ class SecondaryStorageStore(Store):
             )
         else:
             row = self._stamp(
-                {
-                    "expiresAt": expires_at,
-                    "token": token,
-                    "ipAddress": ip_address if ip_address is not None else "",
-                    "userAgent": user_agent if user_agent is not None else "",
-                    "userId": user_id,
-                    **(extra or {}),
-                },
-                "session",
+                session_fields(user_id, token, expires_at, ip_address, user_agent, extra), "session"
             )
             for name, f in self._session_defaults:
                 if name not in row:
