@@ -1,19 +1,16 @@
-"""Helpers for the token-toolkit tests: a fast app, a cookie-keeping in-process client, a settable clock."""
+"""Helpers for the token-toolkit tests: a fast app and a settable clock. The in-process client and the
+constants are the core tests' (``tests._helpers``), re-exported here."""
 
 from __future__ import annotations
 
-import json
 import warnings
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tessera import ScryptHasher, Tessera
-from tessera.http import Headers, Request, Response
+from tessera import Tessera
+from tests._helpers import BASE, FAST_HASHER, SECRET, Client
 
-BASE = "http://127.0.0.1:3000"
-SECRET = "test-secret-0123456789abcdef0123456789abcdef"
-FAST_HASHER = ScryptHasher(n=1024, r=8)
+__all__ = ["BASE", "FAST_HASHER", "SECRET", "Client", "Clock", "make_auth"]
 
 
 class Clock:
@@ -39,48 +36,3 @@ def make_auth(**options: Any) -> Tessera:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return Tessera(**options)
-
-
-class Client:
-    """Drives ``auth.handle`` like a browser: keeps cookies, sends JSON with a trusted ``Origin``."""
-
-    def __init__(self, auth: Tessera, origin: str | None = BASE) -> None:
-        self.auth = auth
-        self.origin = origin
-        self.cookies: dict[str, str] = {}
-
-    def cookie_header(self) -> str:
-        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-
-    async def request(
-        self, method: str, path: str, body: Any = None, *, headers: Iterable[tuple[str, str]] = ()
-    ) -> Response:
-        pairs = list(headers)
-        if self.cookies:
-            pairs.append(("cookie", self.cookie_header()))
-        if self.origin and method != "GET":
-            pairs.append(("origin", self.origin))
-        data = json.dumps(body).encode() if body is not None else b""
-        if data:
-            pairs.append(("content-type", "application/json"))
-        response = await self.auth.handle(Request(method, "/api/auth" + path, Headers.from_pairs(pairs), body=data))
-        for header in response.set_cookies.values():
-            name, _, rest = header.partition("=")
-            if "Max-Age=0" in header:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = rest.split(";", 1)[0]
-        return response
-
-    async def get(self, path: str, **kw: Any) -> Response:
-        return await self.request("GET", path, **kw)
-
-    async def post(self, path: str, body: Any = None, **kw: Any) -> Response:
-        return await self.request("POST", path, body, **kw)
-
-    async def sign_up(self, email: str = "alice@example.com", password: str = "correct-horse-battery",
-                      name: str = "Alice") -> Response:
-        return await self.post("/sign-up/email", {"email": email, "password": password, "name": name})
-
-    async def sign_in(self, email: str = "alice@example.com", password: str = "correct-horse-battery") -> Response:
-        return await self.post("/sign-in/email", {"email": email, "password": password})
