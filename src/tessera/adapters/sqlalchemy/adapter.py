@@ -444,28 +444,44 @@ class SQLAlchemyAdapter(Adapter):
         shape = self._shape(tm, where, params)
         keys = tuple(update)
         params.update({f"u_{k}": v for k, v in update.items()})
+        return await self._update_first(
+            tm, shape, params, ("update", "update_by_id"), (keys,),
+            values=lambda: self._set(tm, keys),
+            updated=lambda current: {**current, **self._values(tm, update)},
+        )
+
+    async def _update_first(
+        self,
+        tm: TableMap,
+        shape: Shape,
+        params: Mapping[str, Any],
+        names: tuple[str, str],
+        variant: tuple[Any, ...],
+        *,
+        values: Callable[[], dict[Any, Any]],
+        updated: Callable[[Row], Row],
+    ) -> Row | None:
+        """UPDATE the first row ``shape`` matches with ``values()`` and answer it as updated, or ``None``.
+
+        One ``UPDATE … RETURNING`` where the dialect has it; else (MySQL) ``SELECT … FOR UPDATE``, an update by
+        id in the same transaction, and ``updated(current)``. ``names`` (with ``RETURNING``, by id) and
+        ``variant`` key the statement cache."""
         if self._returning("update"):
-
-            def build() -> Executable:
-                return (
-                    sa.update(tm.table)
-                    .where(self._target(tm, shape))
-                    .values(self._set(tm, keys))
-                    .returning(*tm.columns)
-                )
-
-            stmt = self._cached(("update", model, shape, keys), build)
+            stmt = self._cached(
+                (names[0], tm.model, shape, *variant),
+                lambda: sa.update(tm.table).where(self._target(tm, shape)).values(values()).returning(*tm.columns),
+            )
             return self._row(tm, await self._run(stmt, params, lambda r: r.first()))
         async with self._unit() as conn:
             current = await self._lock_first(conn, tm, shape, params)
             if current is None:
                 return None
             stmt = self._cached(
-                ("update_by_id", model, keys),
-                lambda: sa.update(tm.table).where(tm.table.c.id == sa.bindparam("_id")).values(self._set(tm, keys)),
+                (names[1], tm.model, *variant),
+                lambda: sa.update(tm.table).where(tm.table.c.id == sa.bindparam("_id")).values(values()),
             )
             await self._run_in(conn, stmt, {**params, "_id": current["id"]})
-            return {**current, **self._values(tm, update)}
+            return updated(current)
 
     async def _lock_first(
         self, conn: AsyncConnection, tm: TableMap, shape: Shape, params: Mapping[str, Any]
@@ -556,23 +572,13 @@ class SQLAlchemyAdapter(Adapter):
                 out[column] = sa.func.coalesce(column, 0) + sa.bindparam(f"i_{column.key}", type_=column.type)
             return out
 
-        if self._returning("update"):
-            stmt = self._cached(
-                ("increment", model, shape, counters, keys),
-                lambda: sa.update(tm.table).where(self._target(tm, shape)).values(values()).returning(*tm.columns),
-            )
-            return self._row(tm, await self._run(stmt, params, lambda r: r.first()))
-        async with self._unit() as conn:
-            current = await self._lock_first(conn, tm, shape, params)
-            if current is None:
-                return None
-            stmt = self._cached(
-                ("increment_by_id", model, counters, keys),
-                lambda: sa.update(tm.table).where(tm.table.c.id == sa.bindparam("_id")).values(values()),
-            )
-            await self._run_in(conn, stmt, {**params, "_id": current["id"]})
+        def updated(current: Row) -> Row:
             changes = {k: (current.get(k) or 0) + increment[k] for k in counters}
             return {**current, **changes, **self._values(tm, assign)}
+
+        return await self._update_first(
+            tm, shape, params, ("increment", "increment_by_id"), (counters, keys), values=values, updated=updated
+        )
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
