@@ -66,6 +66,18 @@ class Answer:
 #: ``(method, path, json_body, headers) -> Answer``; the client keeps cookies like a browser
 Send = Callable[[str, str, Any, dict[str, str]], Answer]
 
+SESSION_COOKIE = "better-auth.session_token"
+
+
+def sender(client: Any) -> Send:
+    """``Send`` through an httpx-style test client (Starlette's and Litestar's ``TestClient``)."""
+
+    def send(method: str, path: str, body: Any, headers: dict[str, str]) -> Answer:
+        response = client.request(method, path, json=body, headers=headers)
+        return Answer(response.status_code, response.headers, response.content)
+
+    return send
+
 
 def embedded_session(page: str) -> Any:
     match = re.search(r'<script type="application/json" id="__tessera_session">(.*?)</script>', page)

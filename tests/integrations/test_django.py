@@ -15,7 +15,17 @@ import pytest
 from tessera import Tessera
 from tessera.integrations.portal import portal_for
 
-from ._support import EMAIL, EXAMPLES, ORIGIN, PASSWORD, UNAUTHORIZED, Answer, test_auth, walk_the_example
+from ._support import (
+    EMAIL,
+    EXAMPLES,
+    ORIGIN,
+    PASSWORD,
+    SESSION_COOKIE,
+    UNAUTHORIZED,
+    Answer,
+    test_auth,
+    walk_the_example,
+)
 
 sys.path.insert(0, str(EXAMPLES / "django"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exampleproject.settings")
@@ -25,8 +35,6 @@ import django
 django.setup()
 
 from django.test import AsyncClient, Client, override_settings  # noqa: E402
-
-SESSION_COOKIE = "better-auth.session_token"
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ._support import EMAIL, PASSWORD, UNAUTHORIZED, load_example, test_auth, walk_the_example
-from .test_starlette import SESSION_COOKIE, sender
+from ._support import EMAIL, PASSWORD, SESSION_COOKIE, UNAUTHORIZED, load_example, sender, test_auth, walk_the_example
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx2

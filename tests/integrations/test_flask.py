@@ -14,9 +14,17 @@ from flask import Flask
 from tessera import Tessera, hook
 from tessera.db.schema import utcnow
 
-from ._support import EMAIL, ORIGIN, PASSWORD, UNAUTHORIZED, Answer, load_example, test_auth, walk_the_example
-
-SESSION_COOKIE = "better-auth.session_token"
+from ._support import (
+    EMAIL,
+    ORIGIN,
+    PASSWORD,
+    SESSION_COOKIE,
+    UNAUTHORIZED,
+    Answer,
+    load_example,
+    test_auth,
+    walk_the_example,
+)
 
 
 @pytest.fixture

@@ -9,17 +9,16 @@ from litestar.testing import TestClient
 
 from tessera.integrations.litestar import AuthSession, TesseraPlugin, requires_session
 
-from ._support import EMAIL, PASSWORD, UNAUTHORIZED, Answer, Send, load_example, test_auth, walk_the_example
-
-SESSION_COOKIE = "better-auth.session_token"
-
-
-def sender(client: Any) -> Send:
-    def send(method: str, path: str, body: Any, headers: dict[str, str]) -> Answer:
-        response = client.request(method, path, json=body, headers=headers)
-        return Answer(response.status_code, response.headers, response.content)
-
-    return send
+from ._support import (
+    EMAIL,
+    PASSWORD,
+    SESSION_COOKIE,
+    UNAUTHORIZED,
+    load_example,
+    sender,
+    test_auth,
+    walk_the_example,
+)
 
 
 def test_example_app_signs_up_serves_protected_and_rendered_pages_and_signs_out() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -16,22 +15,20 @@ from tessera.adapters.memory import MemoryAdapter
 from tessera.db.schema import utcnow
 from tessera.integrations.starlette import install, requires_session
 
-from ._support import EMAIL, PASSWORD, UNAUTHORIZED, Answer, Send, load_example, test_auth, walk_the_example
+from ._support import (
+    EMAIL,
+    PASSWORD,
+    SESSION_COOKIE,
+    UNAUTHORIZED,
+    load_example,
+    sender,
+    test_auth,
+    walk_the_example,
+)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx2
     from starlette.testclient import TestClient
-
-SESSION_COOKIE = "better-auth.session_token"
-
-
-def sender(client: Any) -> Send:
-    def send(method: str, path: str, body: Any, headers: dict[str, str]) -> Answer:
-        response = client.request(method, path, json=body, headers=headers)
-        return Answer(response.status_code, response.headers, response.content)
-
-    return send
-
 
 def test_example_app_signs_up_serves_protected_and_rendered_pages_and_signs_out() -> None:
     app = load_example("starlette").create_app(test_auth())
