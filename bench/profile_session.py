@@ -4,6 +4,8 @@
     python bench/profile_session.py                          # µs of CPU per call, each layer
     python bench/profile_session.py --profile handle         # + a pyinstrument (or cProfile) tree
     python bench/profile_session.py --database postgresql://postgres@127.0.0.1:5432/test -n 20000
+    python bench/profile_session.py --cookie-cache --profile asgi   # a cookie-cache hit (cache cookie sent)
+    python bench/profile_session.py --redis redis://127.0.0.1:6379/13  # sessions in Redis (secondary storage)
 
 Layers, each timed over ``-n`` sequential calls (process CPU time / calls):
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -65,6 +68,8 @@ async def main() -> None:
     ap.add_argument("--database", help="use this database as is (tables must exist) instead of a fresh one")
     ap.add_argument("-n", type=int, default=5000)
     ap.add_argument("--profile", choices=("find_session", "api", "handle", "asgi"))
+    ap.add_argument("--cookie-cache", action="store_true", help="compact cookie cache on; requests carry it")
+    ap.add_argument("--redis", help="secondary storage on this Redis URL (keys under tessera-bench-profile:<pid>:)")
     args = ap.parse_args()
 
     from tessera.http import Headers, Request
@@ -72,7 +77,8 @@ async def main() -> None:
     url = args.database or await _recreate(args.admin, "tessera_bench_profile")
     if not args.database:
         await migrate(url)
-    auth = build_tessera(url, 3000)
+    prefix = f"tessera-bench-profile:{os.getpid()}:"
+    auth = build_tessera(url, 3000, cookie_cache=args.cookie_cache, redis_url=args.redis, redis_prefix=prefix)
     assert SECRET
     try:
         email = "profile@example.com"
@@ -134,6 +140,14 @@ async def main() -> None:
                 profiler.stop()
                 print(profiler.output_text(unicode=True, color=False, show_all=False))
     finally:
+        if args.redis:
+            from urllib.parse import urlsplit
+
+            from bench.counting import delete_prefix
+
+            parts = urlsplit(args.redis)
+            db = int(parts.path.strip("/") or 0)
+            delete_prefix(parts.hostname or "127.0.0.1", parts.port or 6379, db, prefix)
         await auth.adapter.close()
 
 

@@ -70,6 +70,7 @@ logger = logging.getLogger("tessera")
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NO_STORE = (("cache-control", "no-store"), ("pragma", "no-cache"))
+_JSON_TYPE = ("content-type", "application/json")
 SWEEP_INTERVAL_SECONDS = 300.0
 P = TypeVar("P", bound=Plugin)
 
@@ -303,6 +304,8 @@ class Tessera:
         self._after = compile_hooks(
             [*user_hooks.get("after", ()), *(h for p in self.plugins for h in p.after)], endpoints
         )
+        #: endpoints no hook runs for: what the handler returns is what is rendered (``ctx.rendered`` holds)
+        self._hookless = frozenset(n for n in self.endpoints if not self._before[n] and not self._after[n])
         self.disabled_paths = frozenset(disabled_paths)
         self._on_request = tuple(p.on_request for p in self.plugins if p.on_request)
         self._on_response = tuple(p.on_response for p in self.plugins if p.on_response)
@@ -484,8 +487,16 @@ class Tessera:
                     response.headers.append((name, value))
         else:
             response = ctx.response
-            response.body = _json.dumps(data)
-            response.set_header("content-type", "application/json")
+            rendered = ctx.rendered
+            if rendered is not None and rendered[0] is data and ctx.endpoint.name in self._hookless:
+                response.body = rendered[1]
+            else:
+                response.body = _json.dumps(data)
+            if response.headers:
+                response.set_header("content-type", "application/json")
+            else:  # most responses: no header set by the endpoint, build the list at once
+                response.headers = [_JSON_TYPE, *_NO_STORE] if ctx.endpoint.no_store else [_JSON_TYPE]
+                return response
         if ctx.endpoint.no_store:
             for name, value in _NO_STORE:
                 response.set_header(name, value)

@@ -156,6 +156,9 @@ class RequestContext:
     new_session: SessionData | None = None
     #: what the handler returned or raised, for after-hooks
     returned: Any = None
+    #: ``(value, its JSON)`` when the handler already knows how its result renders; used only when the
+    #: endpoint has no hooks (nothing can have changed the value) and the value is the one returned
+    rendered: tuple[Any, bytes] | None = None
     #: free-form scratch space for hooks and plugins
     state: dict[str, Any] = field(default_factory=dict)
     #: while ``create_session`` runs, the user row it is creating the session for (as the endpoint has it:

@@ -32,7 +32,10 @@ async def get_session(ctx: RequestContext) -> Any:
     )
     if data is None:
         return None
-    return data.to_dict()
+    result = data.to_dict()
+    if data.json is not None:
+        ctx.rendered = (result, data.json)  # a cookie-cache hit: the body is already rendered
+    return result
 
 
 @endpoint("/sign-out", "POST", tags=("sign-out",))

@@ -88,6 +88,8 @@ class _Verified:
     session_expires_ms: int
     #: when its data was read from the store (``updatedAt``, ms)
     read_at: int
+    #: get-session's JSON body for this data (``{"session": …, "user": …}``), rendered on the first hit
+    body: bytes | None = None
 
 
 class Strategy(Protocol):
@@ -293,8 +295,11 @@ class CookieCache:
             )
             value = self.strategy.encode(fresh, now_ms, self.max_age)
             self._set(ctx, value, self._cookies.read_dont_remember(request))
+        body = entry.body
+        if body is None:
+            body = entry.body = _json.dumps({"session": entry.session, "user": entry.user})
         # copies: the verified entry is shared by every request presenting the same cookie
-        return SessionData(dict(entry.session), dict(entry.user))
+        return SessionData(dict(entry.session), dict(entry.user), body)
 
     def _verified(self, raw: str) -> _Verified | None:
         """Decode, authenticate and shape-check a cookie value; remembered per value (a browser sends the same

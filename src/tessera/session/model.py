@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -11,6 +11,9 @@ class SessionData:
     #: the session row (every column, ``token`` included, as Better Auth returns it)
     session: dict[str, Any]
     user: dict[str, Any]
+    #: ``to_dict()`` as JSON, when already known (a cookie-cache hit renders it once per cookie value); only
+    #: valid while ``session`` and ``user`` are unchanged, so only get-session uses it, right after the read
+    json: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def token(self) -> str:
