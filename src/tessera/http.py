@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
@@ -11,6 +10,11 @@ from . import _json
 
 _COOKIE_SAFE = "-_.!~*'()"  # what encodeURIComponent leaves alone
 _LOCATION_SAFE = "".join(map(chr, range(0x21, 0x7F)))  # printable ASCII but the space: escapes already there stay
+#: parsed ``Cookie`` headers by value: a browser sends the same header until a cookie changes, so most requests
+#: parse nothing (bounded: the oldest forgotten first; long headers are parsed every time)
+_PARSED_COOKIES: dict[str, dict[str, str]] = {}
+_PARSED_COOKIES_SIZE = 1024
+_PARSED_COOKIE_MAX_HEADER = 4096
 
 
 def append_query_params(url: str, params: dict[str, str]) -> str:
@@ -60,6 +64,19 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     return cookies
 
 
+def _request_cookies(header: str) -> dict[str, str]:
+    """``parse_cookie_header``, remembered per header value; each request gets its own copy."""
+    parsed = _PARSED_COOKIES.get(header)
+    if parsed is None:
+        parsed = parse_cookie_header(header)
+        if len(header) > _PARSED_COOKIE_MAX_HEADER:
+            return parsed
+        if len(_PARSED_COOKIES) >= _PARSED_COOKIES_SIZE:
+            del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]
+        _PARSED_COOKIES[header] = parsed
+    return dict(parsed)
+
+
 def parse_set_cookie(header: str) -> tuple[str, str, dict[str, str]]:
     """``Set-Cookie`` → (name, percent-decoded value, attributes by lower-cased name; flags map to ``""``)."""
     pair, *attributes = header.split(";")
@@ -97,16 +114,25 @@ class Request:
     #: the URL scheme and host the server saw, used when no ``base_url`` is configured
     scheme: str = "http"
     client_host: str | None = None
+    # parsed on first use (plain attributes, not ``functools.cached_property``: on 3.11 that takes a lock)
+    _cookies: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    _query: dict[str, str | list[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def cookies(self) -> dict[str, str]:
-        header = self.headers.get("cookie")
-        return parse_cookie_header(header) if header else {}
+        cookies = self._cookies
+        if cookies is None:
+            header = self.headers.get("cookie")
+            cookies = self._cookies = _request_cookies(header) if header else {}
+        return cookies
 
-    @cached_property
+    @property
     def query(self) -> dict[str, str | list[str]]:
         """Repeated keys become lists, as Better Auth's router does."""
-        out: dict[str, str | list[str]] = {}
+        out = self._query
+        if out is not None:
+            return out
+        out = self._query = {}
         if not self.query_string:  # most requests: skip parse_qsl's set-up
             return out
         for key, value in parse_qsl(self.query_string, keep_blank_values=True):

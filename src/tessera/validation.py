@@ -92,8 +92,16 @@ class Shape:
     record: bool = False
     #: ``False`` for a pure ``z.record`` (update-user): only the record issue is reported
     object: bool = True
+    #: every field optional without a default: an empty object validates to an empty object (most queries)
+    _empty_ok: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        empty_ok = all(spec.optional and spec.default is _MISSING for spec in self.fields.values())
+        object.__setattr__(self, "_empty_ok", empty_ok)
 
     def validate(self, data: Any, where: Literal["body", "query"] = "body") -> dict[str, Any]:
+        if not data and self._empty_ok and type(data) is dict:
+            return {}
         if not isinstance(data, dict):
             kind = received(_MISSING if data is None else data)
             issues = [f"[{where}] Invalid input: expected object, received {kind}"] if self.object else []
