@@ -87,3 +87,68 @@ async def test_a_repeated_cluster_session_read_is_one_round_trip(redis_cluster_s
     rounds.clear()
     assert await storage.get_session("t1", "revoked-") == (value, "1700000000000")
     assert rounds == [1, 2]  # then both at once
+
+
+async def _sessions(storage: Any, count: int) -> list[str]:
+    values = [f'{{"session": {{"userId": "u{i}", "token": "t{i}"}}, "user": {{"id": "u{i}"}}}}' for i in range(count)]
+    for i, value in enumerate(values):
+        await storage.set(f"t{i}", value, 60)
+    await storage.set("revoked-u1", "1700000000000", 60)
+    return values
+
+
+async def test_concurrent_session_reads_leave_as_one_pipeline(redis_storage: Callable[..., Any]) -> None:
+    storage = redis_storage()
+    values = await _sessions(storage, 5)
+    pipelines = 0
+    make = storage.client.pipeline
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal pipelines
+        pipelines += 1
+        return make(*args, **kwargs)
+
+    storage.client.pipeline = counting
+    got = await asyncio.gather(*(storage.get_session(f"t{i}", "revoked-") for i in (*range(5), 9)))
+    assert pipelines == 1
+    assert got == [(values[0], None), (values[1], "1700000000000"), *((values[i], None) for i in (2, 3, 4)),
+                   (None, None)]
+    assert await storage.get_session("t1", "revoked-") == (values[1], "1700000000000")  # alone: no pipeline
+    assert pipelines == 1
+
+
+async def test_a_pipelined_session_read_reloads_a_script_the_server_lost(redis_storage: Callable[..., Any]) -> None:
+    storage = redis_storage()
+    values = await _sessions(storage, 3)
+    storage._get_session.sha = "0" * 40  # as after SCRIPT FLUSH or a failover (not run here: Redis is shared)
+    got = await asyncio.gather(*(storage.get_session(f"t{i}", "revoked-") for i in range(3)))
+    assert got == [(values[0], None), (values[1], "1700000000000"), (values[2], None)]
+
+
+async def test_a_cancelled_reader_leaves_the_other_reads_of_its_pipeline_alone(
+    redis_storage: Callable[..., Any],
+) -> None:
+    storage = redis_storage()
+    values = await _sessions(storage, 3)
+    reads = [asyncio.ensure_future(storage.get_session(f"t{i}", "revoked-")) for i in range(3)]
+    await asyncio.sleep(0)  # all three queued
+    reads[1].cancel()
+    assert await reads[0] == (values[0], None) and await reads[2] == (values[2], None)
+    with pytest.raises(asyncio.CancelledError):
+        await reads[1]
+
+
+async def test_a_failed_pipeline_fails_every_read_in_it(redis_storage: Callable[..., Any]) -> None:
+    storage = redis_storage()
+    await _sessions(storage, 2)
+
+    class Broken:
+        def evalsha(self, *args: Any) -> None:
+            pass
+
+        async def execute(self, raise_on_error: bool = True) -> list[Any]:
+            raise ConnectionError("the connection dropped")
+
+    storage.client.pipeline = lambda **kwargs: Broken()
+    got = await asyncio.gather(*(storage.get_session(f"t{i}", "revoked-") for i in range(2)), return_exceptions=True)
+    assert all(isinstance(e, ConnectionError) for e in got)

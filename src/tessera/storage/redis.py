@@ -10,7 +10,9 @@ URLs: ``redis://``, ``rediss://``, ``unix://``, ``valkey://`` and ``valkeys://``
 listed node is a seed, the rest is discovered), or ``cluster=True`` with a plain URL, or ``client=`` an existing
 ``redis.asyncio.RedisCluster``. What changes on a cluster:
 
-* ``get_session`` cannot be one script: a session (``<token>``) and its user's marker
+* ``get_session`` (on a standalone server: one script per read, and the reads started in the same event-loop
+  turn leave as one pipeline, so a busy process pays one write and one wake-up for all of them) cannot be one
+  script: a session (``<token>``) and its user's marker
   (``revoked-sessions-before-<userId>``) hash to different slots, and neither name may change (Better Auth's
   layout). The storage remembers which user each token belongs to (a token's user never changes), so it reads
   both keys at once, in parallel, on the nodes that hold them: one round trip. Only the first read of a token
@@ -34,7 +36,7 @@ from urllib.parse import urlsplit
 
 try:
     import redis.asyncio as aioredis
-    from redis.exceptions import ResponseError
+    from redis.exceptions import NoScriptError, ResponseError
 except ImportError as exc:  # pragma: no cover - depends on installed extras
     raise ImportError(
         "tessera.storage.RedisStorage needs redis-py: pip install 'tessera-auth[redis]'"
@@ -172,6 +174,9 @@ class RedisStorage:
         self._init = ClusterInit(client)
         #: token -> user id, so a cluster session read fetches value and marker at once (insertion-ordered, FIFO)
         self._owners: dict[str, str] = {}
+        #: session reads waiting for this loop turn's pipeline: (key, marker prefix key, the reader's future)
+        self._reads: list[tuple[str, str, asyncio.Future[Any]]] | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -241,7 +246,14 @@ class RedisStorage:
         if self._init.pending:
             await self._init()
         if not self.cluster:
-            value, marker = await self._get_session(keys=[self._k(token)], args=[self._k(marker_prefix)])
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[Any] = loop.create_future()
+            reads = self._reads
+            if reads is None:
+                reads = self._reads = []
+                loop.call_soon(self._flush_reads)  # after every task runnable now has queued its read
+            reads.append((self._k(token), self._k(marker_prefix), future))
+            value, marker = await future
             return _text(value), _text(marker)
         owner = self._owners.get(token)
         if owner is not None:
@@ -263,6 +275,46 @@ class RedisStorage:
             return raw, None
         self._remember(token, user_id)
         return raw, _text(await self.client.get(self._k(marker_prefix + user_id)))
+
+    def _flush_reads(self) -> None:
+        reads, self._reads = self._reads, None
+        if reads:
+            task = asyncio.ensure_future(self._read_sessions(reads))
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+
+    async def _read_sessions(self, reads: list[tuple[str, str, asyncio.Future[Any]]]) -> None:
+        """One ``EVALSHA`` per read, all in one pipeline (one write, one wake-up); a lone read is sent as is.
+
+        Commands are not merged: every read is its own script call, as if it had been sent alone.
+        """
+        try:
+            if len(reads) == 1:
+                key, marker, _ = reads[0]
+                results: list[Any] = [await self._get_session(keys=[key], args=[marker])]
+            else:
+                pipe = self.client.pipeline(transaction=False)
+                for key, marker, _ in reads:
+                    pipe.evalsha(self._get_session.sha, 1, key, marker)
+                results = await pipe.execute(raise_on_error=False)
+                for i, result in enumerate(results):
+                    if isinstance(result, NoScriptError):  # the server lost its scripts: the call loads it
+                        key, marker, _ = reads[i]
+                        results[i] = await self._get_session(keys=[key], args=[marker])
+        except BaseException as exc:
+            for _, _, future in reads:
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (_, _, future), result in zip(reads, results, strict=True):
+            if future.done():
+                continue  # its reader was cancelled
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
 
     def _remember(self, token: str, user_id: str) -> None:
         self._owners.pop(token, None)
