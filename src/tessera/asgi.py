@@ -18,6 +18,11 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _TOO_LARGE = _json.dumps({"message": "Request body is too large", "code": "PAYLOAD_TOO_LARGE"})
+#: the headers most responses carry, encoded once
+_ENCODED = {
+    pair: (pair[0].encode("latin-1"), pair[1].encode("latin-1"))
+    for pair in (("content-type", "application/json"), ("cache-control", "no-store"), ("pragma", "no-cache"))
+}
 
 
 class BodyTooLarge(Exception):
@@ -73,7 +78,9 @@ def request_from_scope(scope: Scope, body: bytes, headers: Headers) -> Request:
 
 
 async def send_response(send: Send, response: Response, *, head: bool = False) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.all_headers()]
+    encoded = _ENCODED.get
+    headers = [encoded(pair) or (pair[0].encode("latin-1"), pair[1].encode("latin-1")) for pair in response.headers]
+    headers.extend((b"set-cookie", cookie.encode("latin-1")) for cookie in response.set_cookies.values())
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else response.body})

@@ -434,9 +434,10 @@ class Tessera:
         if matched is None:
             return _bare(not_found())
         ep, params = matched
-        ctx = RequestContext(self.context, request, ep, is_http=True, params=params)
-        ctx.query = dict(request.query)
-        ctx.body = _parse_body(request, ep)
+        ctx = RequestContext(
+            self.context, request, ep, is_http=True, params=params, query=dict(request.query),
+            body=_parse_body(request, ep),
+        )
         return await self._respond(ctx)
 
     # -- direct calls ---------------------------------------------------------------------------------

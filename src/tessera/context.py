@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,9 +24,10 @@ from .config import (
 from .crypto.keyring import Keyring
 from .crypto.signing import Signer
 from .db.adapter import Adapter
-from .db.schema import Schema
+from .db.schema import Schema, utcnow
 from .endpoints import Endpoint
 from .http import Request, Response
+from .session.codec import to_ms
 
 if TYPE_CHECKING:
     from .db.hooks import DatabaseHooks
@@ -120,6 +122,12 @@ class AuthContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def now_ms(self) -> int:
+        """``now()`` in milliseconds since the epoch; with the system clock, without building a datetime."""
+        if self.clock is utcnow:
+            return time.time_ns() // 1_000_000
+        return to_ms(self.clock())
 
     @property
     def database_hooks(self) -> DatabaseHooks:

@@ -272,7 +272,7 @@ class CookieCache:
         entry = self._verified(raw)
         if entry is None or entry.token != token:
             return None
-        now_ms = to_ms(ctx.auth.now())
+        now_ms = ctx.auth.now_ms()
         expires_ms = entry.decoded.expires_ms
         if expires_ms <= now_ms or entry.session_expires_ms <= now_ms:
             return None
@@ -364,7 +364,7 @@ class CookieCache:
         """Mint the cache for a session just read from (or written to) the store."""
         if self.revocations.token_revoked(data.token):
             return
-        now_ms = to_ms(ctx.auth.now())
+        now_ms = ctx.auth.now_ms()
         payload = _json.dumps(
             {
                 "session": data.session,
