@@ -255,3 +255,19 @@ def test_a_storage_without_the_five_methods_is_a_configuration_error() -> None:
 
     with pytest.raises(ConfigError, match="secondary_storage"):
         make_auth(secondary_storage=object())
+
+
+async def test_a_repeated_read_reuses_the_parsed_value_and_never_a_stale_one(storage: Counting) -> None:
+    auth = make_auth(secondary_storage=storage)
+    client = Client(auth)
+    await client.sign_up()
+    first, second = await client.get("/get-session"), await client.get("/get-session")
+    assert first.body == second.body  # the second parsed and rendered nothing
+    assert second.body == json.dumps(json.loads(second.body), separators=(",", ":")).encode()
+    token = token_of(client)
+    value = json.loads(await storage.inner.get(token))
+    value["user"]["name"] = "Rewritten"  # a new value under the same key (another instance, Better Auth)
+    await storage.inner.set(token, json.dumps(value, separators=(",", ":")), 3600)
+    assert (await client.get("/get-session")).json_body()["user"]["name"] == "Rewritten"
+    await storage.inner.delete(token)
+    assert (await client.get("/get-session")).body == b"null"

@@ -33,6 +33,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,6 +52,19 @@ ACTIVE_SESSIONS = "active-sessions-"
 REVOKED_BEFORE = "revoked-sessions-before-"
 VERIFICATION = "verification:"
 _CAS_ATTEMPTS = 32
+#: parsed session values remembered per store (one per active session, ~2 KB each)
+READ_VALUES = 2048
+
+
+@dataclass(slots=True)
+class _ReadValue:
+    """A session value as read: its public rows (never handed out: callers get copies), get-session's body,
+    and the session's creation time for the revocation marker."""
+
+    session: dict[str, Any]
+    user: dict[str, Any]
+    body: bytes
+    created_ms: int | None
 
 
 def _ttl_until(expires_ms: int, now_ms: int) -> int:
@@ -84,6 +98,9 @@ class SecondaryStorageStore(Store):
         self._output_fields = {t.name: (*tuple(f.name for f in t.fields if f.returned), "id") for t in models}
         self._codec = RowCodec(models)
         self._atomic = storage if isinstance(storage, AtomicStorage) else None
+        #: session values by their text, parsed: a value changes only when it is written, and a busy session is
+        #: read far more often, so a repeated read parses, revives and renders nothing (bounded, oldest first)
+        self._read_values: dict[str, _ReadValue] = {}
         self._sessions_in_db = sessions_in_database
         # preserve_session_in_database keeps revoked rows in the table (for audit): never read back, never deleted
         self._db_fallback = sessions_in_database and not preserve_sessions_in_database
@@ -244,6 +261,12 @@ class SecondaryStorageStore(Store):
     async def find_session(self, token: str) -> SessionData | None:
         if self._atomic is not None:
             raw, marker = await self._atomic.get_session(token, REVOKED_BEFORE)
+            known = self._read_values.get(raw) if raw is not None else None
+            if known is not None:
+                created_ms = known.created_ms
+                if marker is not None and marker.isdigit() and (created_ms is None or created_ms < int(marker)):
+                    return None  # revoked in bulk after this session was made (the same rule as below)
+                return SessionData(dict(known.session), dict(known.user), known.body)
             parsed = self._parse(raw)
         else:
             raw = await self.storage.get(token)
@@ -256,7 +279,19 @@ class SecondaryStorageStore(Store):
             created = session.get("createdAt")
             if not isinstance(created, datetime) or to_ms(created) < int(marker):
                 return None  # revoked in bulk (by either side) after this session was made
-        return SessionData(self.public("session", session), self.public("user", user))
+        public_session, public_user = self.public("session", session), self.public("user", user)
+        if self._atomic is None or raw is None:
+            return SessionData(public_session, public_user)
+        created = session.get("createdAt")
+        known = _ReadValue(
+            public_session, public_user, _json.dumps({"session": public_session, "user": public_user}),
+            to_ms(created) if isinstance(created, datetime) else None,
+        )
+        values = self._read_values
+        if len(values) >= READ_VALUES:
+            del values[next(iter(values))]
+        values[raw] = known
+        return SessionData(dict(public_session), dict(public_user), known.body)
 
     async def update_session(self, token: str, data: Mapping[str, Any]) -> Row | None:
         db_row = await super().update_session(token, data) if self._sessions_in_db else None

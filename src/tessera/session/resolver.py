@@ -56,6 +56,7 @@ async def resolve_session(
                 return None
             data.session["expiresAt"] = updated["expiresAt"]
             data.session["updatedAt"] = updated["updatedAt"]
+            data.json = None  # rendered before the slide
             cookies.set_session(ctx.response, token, dont_remember=False)
 
     if cache is not None:
