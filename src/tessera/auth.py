@@ -304,8 +304,11 @@ class Tessera:
         self._after = compile_hooks(
             [*user_hooks.get("after", ()), *(h for p in self.plugins for h in p.after)], endpoints
         )
-        #: endpoints no hook runs for: what the handler returns is what is rendered (``ctx.rendered`` holds)
-        self._hookless = frozenset(n for n in self.endpoints if not self._before[n] and not self._after[n])
+        #: endpoints whose hooks all keep the result: what the handler returns is what is rendered
+        #: (``ctx.rendered`` holds)
+        self._renders_as_returned = frozenset(
+            n for n in self.endpoints if all(h.keeps_result for h in (*self._before[n], *self._after[n]))
+        )
         self.disabled_paths = frozenset(disabled_paths)
         self._on_request = tuple(p.on_request for p in self.plugins if p.on_request)
         self._on_response = tuple(p.on_response for p in self.plugins if p.on_response)
@@ -489,7 +492,7 @@ class Tessera:
         else:
             response = ctx.response
             rendered = ctx.rendered
-            if rendered is not None and rendered[0] is data and ctx.endpoint.name in self._hookless:
+            if rendered is not None and rendered[0] is data and ctx.endpoint.name in self._renders_as_returned:
                 response.body = rendered[1]
             else:
                 response.body = _json.dumps(data)

@@ -24,6 +24,9 @@ class Hook:
     #: endpoint names this hook applies to; empty with no ``tags`` means every endpoint
     endpoints: frozenset[str] = field(default_factory=frozenset)
     tags: frozenset[str] = field(default_factory=frozenset)
+    #: the hook never changes what the handler returns nor the session it was built from (it may rewrite the
+    #: request beforehand, or add headers and cookies after): a result rendered ahead of time stays valid
+    keeps_result: bool = False
 
     def applies_to(self, ep: Endpoint) -> bool:
         if not self.endpoints and not self.tags:
@@ -32,12 +35,13 @@ class Hook:
 
 
 def hook(
-    handler: HookHandler | None = None, *, endpoints: Iterable[str] = (), tags: Iterable[str] = ()
+    handler: HookHandler | None = None, *, endpoints: Iterable[str] = (), tags: Iterable[str] = (),
+    keeps_result: bool = False,
 ) -> Any:
     """``@hook(endpoints=["sign_in_email"])`` or ``hook(fn)``."""
 
     def wrap(fn: HookHandler) -> Hook:
-        return Hook(fn, frozenset(endpoints), frozenset(tags))
+        return Hook(fn, frozenset(endpoints), frozenset(tags), keeps_result)
 
     return wrap(handler) if handler is not None else wrap
 

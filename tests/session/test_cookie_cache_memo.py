@@ -106,3 +106,25 @@ async def test_an_after_hook_that_changes_the_data_is_rendered_not_memoised() ->
     for _ in range(3):
         r = await client.get("/get-session")
         assert r.json_body()["user"]["name"] == "From the hook"
+
+
+async def test_hooks_that_keep_the_result_keep_the_memo_and_others_do_not() -> None:
+    from tessera.plugins.bearer import bearer
+    from tessera.plugins.jwt import jwt
+
+    async def header_only(ctx: RequestContext) -> Any:
+        ctx.response.set_header("x-seen", "1")
+        return None
+
+    kept = cached(options={
+        "plugins": [bearer(), jwt()],
+        "hooks": {"after": [hook(header_only, endpoints=["get_session"], keeps_result=True)]},
+    })
+    assert "get_session" in kept._renders_as_returned
+    client = Client(kept)
+    await client.sign_up()
+    r = await client.get("/get-session")
+    assert r.header("x-seen") == "1" and r.header("set-auth-jwt")
+    assert r.body == (await client.get("/get-session")).body
+    custom = cached(options={"plugins": [jwt(jwt={"define_payload": lambda session: session.user})]})
+    assert "get_session" not in custom._renders_as_returned

@@ -29,7 +29,7 @@ def bearer(*, require_signature: bool = False) -> BearerPlugin:
     options = BearerOptions(require_signature=require_signature)
     return BearerPlugin(
         id="bearer",
-        before=(Hook(session_from_bearer(options)),),
-        after=(Hook(expose_session_token),),
+        before=(Hook(session_from_bearer(options), keeps_result=True),),
+        after=(Hook(expose_session_token, keeps_result=True),),
         options=options,
     )

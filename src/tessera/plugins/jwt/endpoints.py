@@ -113,4 +113,8 @@ def jwt_header_hook(plugin: JWTPlugin) -> Hook:
         ctx.response.append_expose_header("set-auth-jwt")
         return None
 
-    return Hook(set_auth_jwt, frozenset({"get_session"}))
+    # the default payload is a copy of the user; an application's define_payload/get_subject may do anything
+    cfg = plugin.options.jwt
+    return Hook(
+        set_auth_jwt, frozenset({"get_session"}), keeps_result=cfg.define_payload is None and cfg.get_subject is None
+    )
