@@ -1,0 +1,69 @@
+"""The passkey plugin (``@better-auth/passkey``'s ``passkey()``): WebAuthn registration and sign-in under
+``/passkey/*``, compatible with the official ``passkeyClient``::
+
+    from tessera.plugins.passkey import passkey
+
+    auth = Tessera(..., plugins=[passkey(rp_id="example.com", rp_name="Acme", origin="https://example.com")])
+
+Needs py_webauthn: ``pip install 'tessera-auth[passkey]'`` (importing ``tessera`` alone never imports it).
+Schema: the ``passkey`` table (``tessera generate`` / ``migrate`` emit it). Each ceremony's challenge is a
+single-use verification row named by the signed ``better-auth-passkey`` cookie, as Better Auth keeps it, so a
+ceremony begun on a Node instance can be finished on a Python one. See docs/passkey.md.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...errors import ConfigError
+from ..base import Plugin
+from .ceremony import decode_public_key, encode_public_key  # raises the ImportError naming the extra
+from .config import PasskeyAdvanced, PasskeyOptions
+from .endpoints import build_endpoints
+from .errors import PasskeyErrorCodes
+from .schema import passkey_schema
+
+if TYPE_CHECKING:
+    from ...context import AuthContext
+
+__all__ = [
+    "PasskeyAdvanced",
+    "PasskeyErrorCodes",
+    "PasskeyOptions",
+    "PasskeyPlugin",
+    "decode_public_key",
+    "encode_public_key",
+    "passkey",
+]
+
+
+class PasskeyPlugin(Plugin):
+    """The plugin object; ``auth.plugin(PasskeyPlugin).options`` is its ``PasskeyOptions``."""
+
+    options: PasskeyOptions
+
+    def __init__(self, options: PasskeyOptions) -> None:
+        self._context: AuthContext | None = None
+        super().__init__(
+            id="passkey",
+            schema=passkey_schema(options.passkey_table),
+            error_codes=PasskeyErrorCodes,
+            init=self._init,
+            options=options,
+        )
+        self.endpoints = build_endpoints(self)
+
+    def _init(self, context: AuthContext) -> None:
+        self._context = context
+        context.plugin_state[self.id] = self
+
+
+def passkey(options: PasskeyOptions | None = None, /, **kwargs: Any) -> PasskeyPlugin:
+    """``@better-auth/passkey``'s ``passkey()``. Keyword arguments are ``PasskeyOptions`` fields:
+    ``passkey(rp_id="example.com", origin="https://example.com", authenticator_selection={...})``."""
+    if options is not None and kwargs:
+        raise ConfigError("passkey(): pass PasskeyOptions or keyword arguments, not both")
+    try:
+        return PasskeyPlugin(options or PasskeyOptions(**kwargs))
+    except TypeError as exc:  # an unknown option name
+        raise ConfigError(f"passkey(): {exc}") from None

@@ -1,0 +1,245 @@
+"""The ``/passkey/*`` endpoints, path for path and shape for shape ``@better-auth/passkey`` 1.7."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ...context import RequestContext
+from ...crypto.random import LOWER_ALPHANUMERIC, random_string
+from ...db.adapter import UniqueViolation, Where
+from ...endpoints import Endpoint, endpoint
+from ...errors import APIError
+from ...session.issue import create_session, set_session_cookies
+from ...session.resolver import resolve_session
+from ...validation import F, Shape, validation_error
+from . import ceremony
+from .errors import PasskeyErrorCodes
+
+if TYPE_CHECKING:
+    from . import PasskeyPlugin
+
+logger = logging.getLogger("tessera.passkey")
+
+REGISTER_QUERY = Shape({
+    "authenticatorAttachment": F("string", optional=True),
+    "name": F("string", optional=True),
+    "context": F("string", optional=True),
+})
+ATTACHMENTS = ("platform", "cross-platform")
+VERIFY_REGISTRATION_BODY = Shape({
+    "response": F("object"),
+    "name": F("string", optional=True),
+    "createSession": F("boolean", optional=True),
+})
+VERIFY_AUTHENTICATION_BODY = Shape({"response": F("object")})
+ID_BODY = Shape({"id": F("string")})
+UPDATE_BODY = Shape({"id": F("string"), "name": F("string")})
+
+
+def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
+    options = plugin.options
+    cookie_key = options.advanced.web_authn_challenge_cookie
+    require_uv = options.require_user_verification
+    table = "passkey"
+
+    def rp_id(ctx: RequestContext) -> str:
+        if options.rp_id:
+            return options.rp_id
+        base = ctx.auth.base_url
+        return (urlsplit(base).hostname if base else None) or "localhost"
+
+    def expected_origins(ctx: RequestContext, failure: APIError) -> list[str]:
+        """The configured origins; else the request's ``Origin`` — Better Auth takes it as sent, here only when
+        it is one of the app's trusted origins, so a relayed response from a look-alike site is refused even
+        where its rpId would pass."""
+        if options.origins:
+            return list(options.origins)
+        origin = ctx.request.headers.get("origin") or ""
+        if not origin:
+            raise failure
+        if not ctx.auth.trusted_origins.is_trusted(origin, ctx.request if ctx.is_http else None,
+                                                   allow_relative=False):
+            raise failure
+        return [origin]
+
+    async def open_challenge(ctx: RequestContext, value: str) -> None:
+        """The verification row and the signed cookie naming it, both living ``challenge_max_age`` seconds."""
+        token = random_string(32, ceremony.TOKEN_ALPHABET)
+        max_age = options.challenge_max_age
+        await ctx.auth.store.create_verification(token, value, max_age)
+        cookies = ctx.auth.cookies
+        ctx.response.set_cookie(cookies.name(cookie_key), ctx.auth.signer.sign(token),
+                                cookies.attrs(cookie_key, max_age=max_age))
+
+    async def user_passkeys(ctx: RequestContext, user_id: str) -> list[dict[str, Any]]:
+        return await ctx.auth.adapter.find_many(table, [Where("userId", user_id)])
+
+    def public(ctx: RequestContext, row: dict[str, Any]) -> dict[str, Any]:
+        return ctx.auth.store.public(table, row)
+
+    async def owned_passkey(ctx: RequestContext, passkey_id: str) -> dict[str, Any]:
+        """The caller's passkey ``passkey_id``: ``404 PASSKEY_NOT_FOUND`` when there is none, ``401`` when it
+        is someone else's (Better Auth's ``requireResourceOwnership``; CVE-2025-71400 was its absence)."""
+        session = ctx.session
+        assert session is not None
+        row = await ctx.auth.adapter.find_one(table, [Where("id", passkey_id)])
+        if row is None:
+            raise APIError(404, PasskeyErrorCodes.PASSKEY_NOT_FOUND)
+        if row.get("userId") != session.user_id:
+            raise APIError(401, PasskeyErrorCodes.YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY)
+        return row
+
+    # -- registration ----------------------------------------------------------------------------------
+
+    @endpoint("/passkey/generate-register-options", "GET", name="generate_passkey_registration_options",
+              session="fresh", query=REGISTER_QUERY)
+    async def generate_passkey_registration_options(ctx: RequestContext) -> Any:
+        session = ctx.session
+        assert session is not None
+        attachment = ctx.query.get("authenticatorAttachment")
+        if attachment is not None and attachment not in ATTACHMENTS:
+            raise validation_error(['[query.authenticatorAttachment] Invalid option: expected one of '
+                                    '"platform"|"cross-platform"'])
+        user = session.user
+        name = str(user.get("email") or user["id"])
+        challenge = ceremony.new_challenge()
+        body = ceremony.registration_options(
+            options, rp_id=rp_id(ctx), rp_name=options.rp_name or ctx.auth.app_name,
+            # Better Auth's user handle: 32 random characters, never the user id (no account linkage leaks)
+            user_id=random_string(32, LOWER_ALPHANUMERIC).encode(),
+            user_name=ctx.query.get("name") or name, display_name=name, challenge=challenge,
+            exclude=ceremony.descriptors(await user_passkeys(ctx, session.user_id)), attachment=attachment,
+        )
+        user_data = {"id": session.user_id, "name": name, "displayName": name}
+        await open_challenge(ctx, ceremony.challenge_value("registration", challenge, user_data,
+                                                           ctx.query.get("context")))
+        return body
+
+    @endpoint("/passkey/verify-registration", "POST", name="verify_passkey_registration", session="fresh",
+              body=VERIFY_REGISTRATION_BODY)
+    async def verify_passkey_registration(ctx: RequestContext) -> Any:
+        session = ctx.session
+        assert session is not None
+        failed = APIError(400, PasskeyErrorCodes.FAILED_TO_VERIFY_REGISTRATION)
+        origins = expected_origins(ctx, failed)
+        challenge = await ceremony.consume_challenge(ctx, cookie_key, "registration")
+        if challenge.user_data.get("id") != session.user_id:
+            raise APIError(401, PasskeyErrorCodes.YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY)
+        response = ctx.body["response"]
+        credential = ceremony.verify_registration(response, challenge=challenge.expected, origins=origins,
+                                                  rp_id=rp_id(ctx), require_uv=require_uv)
+        if credential is None:
+            logger.info("passkey registration refused for user %s", session.user_id)
+            raise failed
+        adapter = ctx.auth.adapter
+        if await adapter.find_one(table, [Where("credentialID", credential.credential_id)]) is not None:
+            raise APIError(400, PasskeyErrorCodes.PREVIOUSLY_REGISTERED)
+        inner = response.get("response")
+        transports = inner.get("transports") if isinstance(inner, dict) else None
+        if not isinstance(transports, list) or not all(isinstance(t, str) and "," not in t for t in transports):
+            transports = []
+        name = (ctx.body.get("name") or "").strip() or None
+        data = {
+            "name": name, "userId": session.user_id, "credentialID": credential.credential_id,
+            "publicKey": ceremony.encode_public_key(credential.public_key), "counter": credential.counter,
+            "deviceType": credential.device_type, "transports": ",".join(transports),
+            "backedUp": credential.backed_up, "createdAt": ctx.auth.now(), "aaguid": credential.aaguid,
+        }
+        try:
+            row = await adapter.create(table, data)
+        except UniqueViolation:  # the same credential registered concurrently
+            raise APIError(400, PasskeyErrorCodes.PREVIOUSLY_REGISTERED) from None
+        passkey = public(ctx, row)
+        if not ctx.body.get("createSession"):
+            return passkey
+        new = await create_session(ctx, session.user, status_on_failure=500)
+        set_session_cookies(ctx, new)
+        return {**passkey, "session": new.session, "user": new.user}
+
+    # -- authentication --------------------------------------------------------------------------------
+
+    @endpoint("/passkey/generate-authenticate-options", "GET", name="generate_passkey_authentication_options",
+              session="optional")
+    async def generate_passkey_authentication_options(ctx: RequestContext) -> Any:
+        session = await resolve_session(ctx)
+        rows = await user_passkeys(ctx, session.user_id) if session is not None else []
+        challenge = ceremony.new_challenge()
+        body = ceremony.authentication_options(options, rp_id=rp_id(ctx), challenge=challenge,
+                                               allow=ceremony.descriptors(rows))
+        user_data = {"id": session.user_id if session is not None else ""}
+        await open_challenge(ctx, ceremony.challenge_value("authentication", challenge, user_data, None))
+        return body
+
+    @endpoint("/passkey/verify-authentication", "POST", name="verify_passkey_authentication",
+              body=VERIFY_AUTHENTICATION_BODY)
+    async def verify_passkey_authentication(ctx: RequestContext) -> Any:
+        origins = expected_origins(ctx, APIError(400, "ORIGIN_MISSING", "origin missing"))
+        challenge = await ceremony.consume_challenge(ctx, cookie_key, "authentication")
+        response = ctx.body["response"]
+        credential_id = response.get("id")
+        adapter = ctx.auth.adapter
+        row = None
+        if isinstance(credential_id, str) and credential_id:
+            row = await adapter.find_one(table, [Where("credentialID", credential_id)])
+        if row is None:
+            raise APIError(401, PasskeyErrorCodes.PASSKEY_NOT_FOUND)
+        failed = APIError(400, PasskeyErrorCodes.AUTHENTICATION_FAILED)
+        try:
+            public_key = ceremony.decode_public_key(str(row["publicKey"]))
+        except ValueError:
+            raise failed from None
+        counter = int(row.get("counter") or 0)
+        new_counter = ceremony.verify_assertion(
+            response, challenge=challenge.expected, origins=origins, rp_id=rp_id(ctx), require_uv=require_uv,
+            public_key=public_key, counter=counter,
+        )
+        if new_counter is None:
+            logger.info("passkey authentication refused for credential of user %s", row["userId"])
+            raise failed
+        # compare-and-set: of two assertions racing past the same stored counter only one moves it
+        moved = await adapter.update(table, [Where("id", row["id"]), Where("counter", row.get("counter"))],
+                                     {"counter": new_counter})
+        if moved is None:
+            raise failed
+        user = await ctx.auth.store.find_user_by_id(str(row["userId"]))
+        if user is None:
+            raise APIError(500, PasskeyErrorCodes.USER_NOT_FOUND)
+        # the central issuing path: session.create hooks (bans, plugins) run and may refuse
+        new = await create_session(ctx, user, status_on_failure=500)
+        set_session_cookies(ctx, new)
+        return {"session": new.session, "user": new.user}
+
+    # -- management ------------------------------------------------------------------------------------
+
+    @endpoint("/passkey/list-user-passkeys", "GET", name="list_passkeys", session="session")
+    async def list_passkeys(ctx: RequestContext) -> Any:
+        session = ctx.session
+        assert session is not None
+        return [public(ctx, row) for row in await user_passkeys(ctx, session.user_id)]
+
+    @endpoint("/passkey/delete-passkey", "POST", name="delete_passkey", session="sensitive", body=ID_BODY)
+    async def delete_passkey(ctx: RequestContext) -> Any:
+        row = await owned_passkey(ctx, ctx.body["id"])
+        # the owner is part of the delete itself, not only of the check before it
+        await ctx.auth.adapter.delete(table, [Where("id", row["id"]), Where("userId", row["userId"])])
+        return {"status": True}
+
+    @endpoint("/passkey/update-passkey", "POST", name="update_passkey", session="sensitive", body=UPDATE_BODY)
+    async def update_passkey(ctx: RequestContext) -> Any:
+        name = ctx.body["name"].strip()
+        if not name:
+            raise validation_error(["[body.name] Too small: expected string to have >=1 characters"])
+        row = await owned_passkey(ctx, ctx.body["id"])
+        updated = await ctx.auth.adapter.update(table, [Where("id", row["id"]), Where("userId", row["userId"])],
+                                                {"name": name})
+        if updated is None:
+            raise APIError(500, PasskeyErrorCodes.FAILED_TO_UPDATE_PASSKEY)
+        return {"passkey": public(ctx, updated)}
+
+    return (
+        generate_passkey_registration_options, verify_passkey_registration,
+        generate_passkey_authentication_options, verify_passkey_authentication,
+        list_passkeys, delete_passkey, update_passkey,
+    )
