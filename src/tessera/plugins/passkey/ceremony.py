@@ -185,7 +185,9 @@ def verify_registration(
         credential_id=b64url(verified.credential_id),
         public_key=verified.credential_public_key,
         counter=verified.sign_count,
-        device_type=str(verified.credential_device_type.value),
+        # SimpleWebAuthn's spelling, which Better Auth stores: ``singleDevice`` | ``multiDevice``
+        device_type="multiDevice" if verified.credential_backed_up or "multi" in str(
+            verified.credential_device_type.value) else "singleDevice",
         backed_up=verified.credential_backed_up,
         aaguid=verified.aaguid,
     )

@@ -50,7 +50,7 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         base = ctx.auth.base_url
         return (urlsplit(base).hostname if base else None) or "localhost"
 
-    def expected_origins(ctx: RequestContext, failure: APIError) -> list[str]:
+    def expected_origins(ctx: RequestContext, missing: APIError, untrusted: APIError) -> list[str]:
         """The configured origins; else the request's ``Origin`` — Better Auth takes it as sent, here only when
         it is one of the app's trusted origins, so a relayed response from a look-alike site is refused even
         where its rpId would pass."""
@@ -58,10 +58,10 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
             return list(options.origins)
         origin = ctx.request.headers.get("origin") or ""
         if not origin:
-            raise failure
+            raise missing
         if not ctx.auth.trusted_origins.is_trusted(origin, ctx.request if ctx.is_http else None,
                                                    allow_relative=False):
-            raise failure
+            raise untrusted
         return [origin]
 
     async def open_challenge(ctx: RequestContext, value: str) -> None:
@@ -123,7 +123,7 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         session = ctx.session
         assert session is not None
         failed = APIError(400, PasskeyErrorCodes.FAILED_TO_VERIFY_REGISTRATION)
-        origins = expected_origins(ctx, failed)
+        origins = expected_origins(ctx, failed, failed)
         challenge = await ceremony.consume_challenge(ctx, cookie_key, "registration")
         if challenge.user_data.get("id") != session.user_id:
             raise APIError(401, PasskeyErrorCodes.YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY)
@@ -142,7 +142,7 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
             transports = []
         name = (ctx.body.get("name") or "").strip() or None
         data = {
-            "name": name, "userId": session.user_id, "credentialID": credential.credential_id,
+            "id": ctx.auth.generate_id(table), "name": name, "userId": session.user_id, "credentialID": credential.credential_id,
             "publicKey": ceremony.encode_public_key(credential.public_key), "counter": credential.counter,
             "deviceType": credential.device_type, "transports": ",".join(transports),
             "backedUp": credential.backed_up, "createdAt": ctx.auth.now(), "aaguid": credential.aaguid,
@@ -175,7 +175,9 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
     @endpoint("/passkey/verify-authentication", "POST", name="verify_passkey_authentication",
               body=VERIFY_AUTHENTICATION_BODY)
     async def verify_passkey_authentication(ctx: RequestContext) -> Any:
-        origins = expected_origins(ctx, APIError(400, "ORIGIN_MISSING", "origin missing"))
+        failed = APIError(400, PasskeyErrorCodes.AUTHENTICATION_FAILED)
+        # Better Auth's ``APIError("BAD_REQUEST", {message: "origin missing"})``
+        origins = expected_origins(ctx, APIError(400, "ORIGIN_MISSING", "origin missing"), failed)
         challenge = await ceremony.consume_challenge(ctx, cookie_key, "authentication")
         response = ctx.body["response"]
         credential_id = response.get("id")
@@ -185,7 +187,6 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
             row = await adapter.find_one(table, [Where("credentialID", credential_id)])
         if row is None:
             raise APIError(401, PasskeyErrorCodes.PASSKEY_NOT_FOUND)
-        failed = APIError(400, PasskeyErrorCodes.AUTHENTICATION_FAILED)
         try:
             public_key = ceremony.decode_public_key(str(row["publicKey"]))
         except ValueError:
