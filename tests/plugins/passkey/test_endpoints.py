@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.plugins.admin import admin
+from tessera.plugins.two_factor import hotp, two_factor
+from tests.plugins._support import PASSWORD
+from tests.plugins.two_factor.conftest import key_of
 
 from .conftest import CHALLENGE_COOKIE, MakeWorld, World
 
@@ -128,3 +131,28 @@ async def test_banned_user_gets_no_session_from_a_passkey(make_world: MakeWorld)
     r = await world.sign_in(browser, device)
     assert (r.status, r.json_body()["code"]) == (403, "BANNED_USER")
     assert "better-auth.session_token" not in browser.cookies
+
+
+async def test_two_factor_users_are_challenged_after_a_passkey(make_world: MakeWorld) -> None:
+    """Every sign-in path passes the same second-factor gate (Better Auth's fix-2fa-bypass)."""
+    world = await make_world(plugins=(two_factor(),))
+    device = world.authenticator()
+    await world.register(world.alice, device)
+    r = await world.alice.post("/two-factor/enable", {"password": PASSWORD})
+    key = key_of(r.json_body()["totpURI"])
+    r = await world.alice.post("/two-factor/verify-totp", {"code": _code(world, key)})
+    assert r.status == 200, r.body
+    world.clock.advance(30)
+    sessions = len(await world.auth.context.store.list_sessions(world.alice_id))
+    browser = world.client()
+    r = await world.sign_in(browser, device)
+    assert (r.status, r.json_body()) == (200, {"twoFactorRedirect": True, "twoFactorMethods": ["totp"]})
+    assert "better-auth.session_token" not in browser.cookies and "better-auth.two_factor" in browser.cookies
+    assert len(await world.auth.context.store.list_sessions(world.alice_id)) == sessions  # none was created
+    r = await browser.post("/two-factor/verify-totp", {"code": _code(world, key)})
+    assert r.status == 200 and r.json_body()["user"]["id"] == world.alice_id
+    assert "better-auth.session_token" in browser.cookies
+
+
+def _code(world: World, key: bytes) -> str:
+    return hotp(key, int(world.clock.now.timestamp()) // 30)

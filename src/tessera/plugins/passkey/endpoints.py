@@ -172,8 +172,10 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         await open_challenge(ctx, ceremony.challenge_value("authentication", challenge, user_data, None))
         return body
 
+    # tagged ``sign-in``: hooks for every sign-in (a Convex token, …) run for it too; the two-factor plugin
+    # challenges it like a password sign-in
     @endpoint("/passkey/verify-authentication", "POST", name="verify_passkey_authentication",
-              body=VERIFY_AUTHENTICATION_BODY)
+              body=VERIFY_AUTHENTICATION_BODY, tags=("sign-in", "passkey"))
     async def verify_passkey_authentication(ctx: RequestContext) -> Any:
         failed = APIError(400, PasskeyErrorCodes.AUTHENTICATION_FAILED)
         # Better Auth's ``APIError("BAD_REQUEST", {message: "origin missing"})``

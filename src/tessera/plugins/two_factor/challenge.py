@@ -40,8 +40,10 @@ RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXY
 TWO_FACTOR_COOKIE = "two_factor"
 TRUST_DEVICE_COOKIE = "trust_device"
 #: the endpoints whose sessions wait for a second factor: Better Auth's ``/sign-in/email``,
-#: ``/sign-in/username`` and ``/sign-in/phone-number`` (the latter two once their plugins exist here)
-FIRST_FACTOR_ENDPOINTS = frozenset({"sign_in_email", "sign_in_username", "sign_in_phone_number"})
+#: ``/sign-in/username`` and ``/sign-in/phone-number`` (the latter two once their plugins exist here), and
+#: ``/passkey/verify-authentication`` (Better Auth's fix-2fa-bypass: every sign-in path passes the same gate)
+FIRST_FACTOR_ENDPOINTS = frozenset({"sign_in_email", "sign_in_username", "sign_in_phone_number",
+                                    "verify_passkey_authentication"})
 #: ``ctx.state`` key: the trusted-device identifier that let this sign-in skip the second factor
 TRUSTED = "two_factor.trusted"
 
