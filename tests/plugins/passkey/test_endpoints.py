@@ -133,10 +133,10 @@ async def test_banned_user_gets_no_session_from_a_passkey(make_world: MakeWorld)
     assert "better-auth.session_token" not in browser.cookies
 
 
-async def test_two_factor_users_are_challenged_after_a_passkey(make_world: MakeWorld) -> None:
-    """Every sign-in path passes the same second-factor gate (Better Auth's fix-2fa-bypass)."""
+async def test_two_factor_users_are_challenged_after_a_presence_only_passkey(make_world: MakeWorld) -> None:
+    """A passkey that did not verify the user is one factor, like a password: the second-factor gate applies."""
     world = await make_world(plugins=(two_factor(),))
-    device = world.authenticator()
+    device = world.authenticator(user_verified=False)
     await world.register(world.alice, device)
     r = await world.alice.post("/two-factor/enable", {"password": PASSWORD})
     key = key_of(r.json_body()["totpURI"])
@@ -150,6 +150,14 @@ async def test_two_factor_users_are_challenged_after_a_passkey(make_world: MakeW
     assert "better-auth.session_token" not in browser.cookies and "better-auth.two_factor" in browser.cookies
     assert len(await world.auth.context.store.list_sessions(world.alice_id)) == sessions  # none was created
     r = await browser.post("/two-factor/verify-totp", {"code": _code(world, key)})
+    assert r.status == 200 and r.json_body()["user"]["id"] == world.alice_id
+    assert "better-auth.session_token" in browser.cookies
+
+    # a user-verified passkey is two factors already: straight in
+    verified = world.authenticator()
+    await world.register(world.alice, verified)
+    browser = world.client()
+    r = await world.sign_in(browser, verified)
     assert r.status == 200 and r.json_body()["user"]["id"] == world.alice_id
     assert "better-auth.session_token" in browser.cookies
 

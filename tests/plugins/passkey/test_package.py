@@ -75,3 +75,14 @@ def test_options_accept_both_spellings() -> None:
     assert options.require_user_verification and options.advanced.web_authn_challenge_cookie == "pk"
     with pytest.raises(ConfigError):
         passkey(PasskeyOptions(), rp_id="x")
+
+
+def test_public_key_reads_either_base64_alphabet() -> None:
+    """Better Auth writes standard base64 with padding; rows written any other way still read."""
+    from tessera.plugins.passkey import decode_public_key, encode_public_key
+
+    key = bytes(range(200))
+    stored = encode_public_key(key)
+    assert stored.endswith("=")  # 200 bytes: one pad character
+    for text in (stored, stored.rstrip("="), stored.replace("+", "-").replace("/", "_").rstrip("=")):
+        assert decode_public_key(text) == key

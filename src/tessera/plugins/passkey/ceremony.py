@@ -69,9 +69,10 @@ def descriptors(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """``PublicKeyCredentialDescriptorJSON`` for a user's passkeys (``excludeCredentials``/``allowCredentials``)."""
     out = []
     for row in rows:
-        item: dict[str, Any] = {"id": row["credentialID"], "type": "public-key"}
+        item: dict[str, Any] = {"id": row["credentialID"]}
         if row.get("transports"):
             item["transports"] = str(row["transports"]).split(",")
+        item["type"] = "public-key"
         out.append(item)
     return out
 
@@ -196,8 +197,8 @@ def verify_registration(
 def verify_assertion(
     response: dict[str, Any], *, challenge: str, origins: list[str], rp_id: str, require_uv: bool,
     public_key: bytes, counter: int,
-) -> int | None:
-    """The authenticator's new signature counter, or ``None`` when the assertion does not verify — including a
+) -> tuple[int, bool] | None:
+    """``(new signature counter, user verified)``, or ``None`` when the assertion does not verify — including a
     counter that did not grow past the stored one (a cloned authenticator, WebAuthn §6.1.1)."""
     try:
         verified = verify_authentication_response(
@@ -207,4 +208,4 @@ def verify_assertion(
         )
     except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
-    return verified.new_sign_count
+    return verified.new_sign_count, verified.user_verified

@@ -14,6 +14,7 @@ from ...errors import APIError
 from ...session.issue import create_session, set_session_cookies
 from ...session.resolver import resolve_session
 from ...validation import F, Shape, validation_error
+from ..two_factor.challenge import MULTI_FACTOR
 from . import ceremony
 from .errors import PasskeyErrorCodes
 
@@ -173,7 +174,7 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         return body
 
     # tagged ``sign-in``: hooks for every sign-in (a Convex token, …) run for it too; the two-factor plugin
-    # challenges it like a password sign-in
+    # challenges it like a password sign-in unless the authenticator verified the user
     @endpoint("/passkey/verify-authentication", "POST", name="verify_passkey_authentication",
               body=VERIFY_AUTHENTICATION_BODY, tags=("sign-in", "passkey"))
     async def verify_passkey_authentication(ctx: RequestContext) -> Any:
@@ -194,13 +195,14 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         except ValueError:
             raise failed from None
         counter = int(row.get("counter") or 0)
-        new_counter = ceremony.verify_assertion(
+        verified = ceremony.verify_assertion(
             response, challenge=challenge.expected, origins=origins, rp_id=rp_id(ctx), require_uv=require_uv,
             public_key=public_key, counter=counter,
         )
-        if new_counter is None:
+        if verified is None:
             logger.info("passkey authentication refused for credential of user %s", row["userId"])
             raise failed
+        new_counter, user_verified = verified
         # compare-and-set: of two assertions racing past the same stored counter only one moves it
         moved = await adapter.update(table, [Where("id", row["id"]), Where("counter", row.get("counter"))],
                                      {"counter": new_counter})
@@ -209,7 +211,10 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         user = await ctx.auth.store.find_user_by_id(str(row["userId"]))
         if user is None:
             raise APIError(500, PasskeyErrorCodes.USER_NOT_FOUND)
-        # the central issuing path: session.create hooks (bans, plugins) run and may refuse
+        if user_verified:
+            # device + PIN/biometric: two factors already, the two-factor plugin does not ask for a third
+            ctx.state[MULTI_FACTOR] = True
+        # the central issuing path: session.create hooks (bans, a second factor, plugins) run and may refuse
         new = await create_session(ctx, user, status_on_failure=500)
         set_session_cookies(ctx, new)
         return {"session": new.session, "user": new.user}

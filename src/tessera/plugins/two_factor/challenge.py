@@ -41,11 +41,15 @@ TWO_FACTOR_COOKIE = "two_factor"
 TRUST_DEVICE_COOKIE = "trust_device"
 #: the endpoints whose sessions wait for a second factor: Better Auth's ``/sign-in/email``,
 #: ``/sign-in/username`` and ``/sign-in/phone-number`` (the latter two once their plugins exist here), and
-#: ``/passkey/verify-authentication`` (Better Auth's fix-2fa-bypass: every sign-in path passes the same gate)
+#: ``/passkey/verify-authentication`` when the authenticator did not verify the user (a presence-only passkey
+#: is one factor, like a password; Better Auth 1.7.24 does not challenge passkey sign-ins at all)
 FIRST_FACTOR_ENDPOINTS = frozenset({"sign_in_email", "sign_in_username", "sign_in_phone_number",
                                     "verify_passkey_authentication"})
 #: ``ctx.state`` key: the trusted-device identifier that let this sign-in skip the second factor
 TRUSTED = "two_factor.trusted"
+#: ``ctx.state`` key a first-factor endpoint sets when its credential already proved two factors (a passkey
+#: assertion with user verification: the device, and the PIN or biometric that unlocked it)
+MULTI_FACTOR = "two_factor.multi_factor"
 
 
 class SecondFactorRequired(APIError):
@@ -108,7 +112,7 @@ def session_guard(plugin: TwoFactorPlugin) -> Callable[[dict[str, Any], RequestC
     ``trust_device`` cookie, its verification row."""
 
     async def before(session: dict[str, Any], ctx: RequestContext | None) -> Any:
-        if ctx is None or ctx.endpoint.name not in FIRST_FACTOR_ENDPOINTS:
+        if ctx is None or ctx.endpoint.name not in FIRST_FACTOR_ENDPOINTS or ctx.state.get(MULTI_FACTOR):
             return None
         user = ctx.session_user
         if user is None or user.get("id") != session["userId"]:
