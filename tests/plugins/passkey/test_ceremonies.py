@@ -4,6 +4,8 @@ unknown or forged credentials, missing user verification. Runs on memory, SQLite
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tessera.errors import APIError
@@ -164,6 +166,25 @@ async def test_challenge_is_single_use(make_world: MakeWorld) -> None:
     r = await replay.get("/passkey/generate-authenticate-options")
     r = await replay.post("/passkey/verify-authentication", {"response": response})
     assert (r.status, r.json_body()["code"]) == (400, "AUTHENTICATION_FAILED")
+
+
+async def test_racing_verifications_of_one_challenge_issue_one_session(make_world: MakeWorld) -> None:
+    """The challenge row is consumed atomically: of parallel requests carrying it, exactly one gets through."""
+    world = await make_world()
+    device = world.authenticator()
+    await world.register(world.alice, device)
+    browser = world.client()
+    r = await browser.get("/passkey/generate-authenticate-options")
+    response = device.authenticate(r.json_body())
+    before = len(await world.auth.context.store.list_sessions(world.alice_id))
+    racers = []
+    for _ in range(5):
+        racer = world.client()
+        racer.cookies = dict(browser.cookies)
+        racers.append(racer.post("/passkey/verify-authentication", {"response": response}))
+    statuses = sorted(r.status for r in await asyncio.gather(*racers))
+    assert statuses == [200, 400, 400, 400, 400]
+    assert len(await world.auth.context.store.list_sessions(world.alice_id)) == before + 1
 
 
 async def test_a_failed_attempt_burns_the_challenge(make_world: MakeWorld) -> None:

@@ -43,7 +43,6 @@ class PasskeyPlugin(Plugin):
     options: PasskeyOptions
 
     def __init__(self, options: PasskeyOptions) -> None:
-        self._context: AuthContext | None = None
         super().__init__(
             id="passkey",
             schema=passkey_schema(options.passkey_table),
@@ -54,7 +53,6 @@ class PasskeyPlugin(Plugin):
         self.endpoints = build_endpoints(self)
 
     def _init(self, context: AuthContext) -> None:
-        self._context = context
         context.plugin_state[self.id] = self
 
 
