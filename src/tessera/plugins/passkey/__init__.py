@@ -13,18 +13,14 @@ ceremony begun on a Node instance can be finished on a Python one. See docs/pass
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ...errors import ConfigError
-from ..base import Plugin
+from ..base import ContextPlugin, plugin_from_options
 from .ceremony import decode_public_key, encode_public_key  # raises the ImportError naming the extra
 from .config import PasskeyAdvanced, PasskeyOptions
 from .endpoints import build_endpoints
 from .errors import PasskeyErrorCodes
 from .schema import passkey_schema
-
-if TYPE_CHECKING:
-    from ...context import AuthContext
 
 __all__ = [
     "PasskeyAdvanced",
@@ -37,7 +33,7 @@ __all__ = [
 ]
 
 
-class PasskeyPlugin(Plugin):
+class PasskeyPlugin(ContextPlugin):
     """The plugin object; ``auth.plugin(PasskeyPlugin).options`` is its ``PasskeyOptions``."""
 
     options: PasskeyOptions
@@ -52,16 +48,8 @@ class PasskeyPlugin(Plugin):
         )
         self.endpoints = build_endpoints(self)
 
-    def _init(self, context: AuthContext) -> None:
-        context.plugin_state[self.id] = self
-
 
 def passkey(options: PasskeyOptions | None = None, /, **kwargs: Any) -> PasskeyPlugin:
     """``@better-auth/passkey``'s ``passkey()``. Keyword arguments are ``PasskeyOptions`` fields:
     ``passkey(rp_id="example.com", origin="https://example.com", authenticator_selection={...})``."""
-    if options is not None and kwargs:
-        raise ConfigError("passkey(): pass PasskeyOptions or keyword arguments, not both")
-    try:
-        return PasskeyPlugin(options or PasskeyOptions(**kwargs))
-    except TypeError as exc:  # an unknown option name
-        raise ConfigError(f"passkey(): {exc}") from None
+    return plugin_from_options("passkey", PasskeyPlugin, PasskeyOptions, options, kwargs)
