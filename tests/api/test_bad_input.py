@@ -200,3 +200,24 @@ async def test_a_hostile_user_agent_does_not_fail_the_sign_in(make_app: MakeApp)
         r = await client.sign_in(headers=[("user-agent", agent)])
         assert r.status == 200, r.body
         assert (await client.get("/get-session")).json_body()["session"]["userAgent"] == kept
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"name": None}, "[body.name] Invalid input: expected string, received null"),
+        ({"rank": None}, "[body.rank] Invalid input: expected number, received null"),
+    ],
+)
+async def test_null_for_a_required_user_column_is_a_validation_error(
+    make_app: MakeApp, body: dict, message: str
+) -> None:
+    # a NOT NULL column given null was a 500 on every SQL backend (the memory adapter stored it)
+    auth = await make_app(user={"additional_fields": [Field("rank", "number", default=1)]})
+    client = Client(auth)
+    await client.sign_up()
+    r = await client.post("/update-user", body)
+    assert (r.status, r.json_body()) == (400, {"message": message, "code": "VALIDATION_ERROR"})
+    user = (await client.get("/get-session")).json_body()["user"]
+    assert (user["name"], user["rank"]) == ("Alice", 1)
+    assert (await client.post("/update-user", {"image": None})).status == 200

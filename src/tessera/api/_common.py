@@ -32,6 +32,13 @@ def user_input(ctx: RequestContext, body: dict[str, Any], *, exclude: frozenset[
         if not f.input:
             raise APIError(400, BaseErrorCodes.FIELD_NOT_ALLOWED, f"{f.name} is not allowed to be set")
         value = body[f.name]
+        if value is None and f.required:
+            # a NOT NULL column: say so in zod's words rather than let the database refuse it
+            raise APIError(
+                400,
+                BaseErrorCodes.VALIDATION_ERROR,
+                f"[body.{f.name}] Invalid input: expected {f.type}, received null",
+            )
         if value is not None and not _type_ok(f.type, value):
             raise APIError(
                 400, BaseErrorCodes.VALIDATION_ERROR, f"[body.{f.name}] Invalid input: expected {f.type}"

@@ -27,7 +27,7 @@ from ...errors import APIError, BaseErrorCodes, ErrorCode
 from ...session.issue import create_session, set_session_cookies
 from ...session.model import SessionData
 from ...session.resolver import resolve_session
-from ...validation import EMAIL_RE, F, Shape, received, validation_error
+from ...validation import EMAIL_RE, F, Shape, column_issue, received, validation_error
 from ..bearer.hooks import BEARER_AUTHENTICATED
 from .access import has_permission
 from .errors import AdminErrorCodes
@@ -331,11 +331,12 @@ def build_endpoints(plugin: AdminPlugin) -> tuple[Endpoint, ...]:
             raise APIError(400, AdminErrorCodes.YOU_CANNOT_BAN_YOURSELF)
         expires_in = ctx.body.get("banExpiresIn") or options.default_ban_expires_in
         store = ctx.auth.store
+        ban_expires = ban_end(store.clock(), expires_in)
         # the row first: from here on no new session can be made for this user (the session.create hook)
         updated = await store.update_user(user_id, {
             "banned": True,
             "banReason": ctx.body.get("banReason") or options.default_ban_reason or "No reason",
-            "banExpires": store.clock() + timedelta(seconds=expires_in) if expires_in else None,
+            "banExpires": ban_expires,
         })
         if updated is None:
             raise APIError(500, BaseErrorCodes.FAILED_TO_UPDATE_USER)
@@ -552,17 +553,43 @@ def coerce(field: Field, value: Any) -> Any:
         raise ValueError(f"not a boolean: {value!r}")
     if field.type in ("number", "bigint"):
         number = float(value)
-        return int(number) if number.is_integer() else number
+        if not math.isfinite(number):
+            raise ValueError(f"not a finite number: {value!r}")
+        typed = int(number) if number.is_integer() else number
+        if isinstance(typed, int) and column_issue(field.type, False, typed):
+            raise ValueError(f"out of the column's range: {value!r}")  # the statement would fail on PostgreSQL
+        return typed
     if field.type == "date":
         return parse_date(value)
     return value if isinstance(value, str) else js_string(value)
 
 
+def ban_end(now: datetime, expires_in: float | None) -> datetime | None:
+    """When a ban given ``expires_in`` seconds ends; a 400 when no backend could store that date."""
+    if not expires_in:
+        return None
+    try:
+        end = now + timedelta(seconds=expires_in)
+    except OverflowError:
+        end = None
+    if end is None or end.year > MAX_STORABLE_YEAR:
+        raise validation_error([f"[body.banExpiresIn] Too big: the ban must end before {MAX_STORABLE_YEAR + 1}"])
+    return end
+
+
+#: MySQL's DATETIME ends with 9999, as Python's datetime does
+MAX_STORABLE_YEAR = 9999
+
+
 def parse_date(value: Any) -> datetime:
+    """A date from a ``Date``, epoch milliseconds or an ISO string; ``ValueError`` for anything out of range."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
+        try:
+            return datetime.fromtimestamp(value / 1000, UTC)
+        except (OverflowError, OSError) as exc:
+            raise ValueError(f"date out of range: {value!r}") from exc
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
