@@ -44,6 +44,7 @@ from .errors import APIError, BaseErrorCodes, ConfigError, ErrorCodes, not_found
 from .hooks import Hook, compile_hooks
 from .http import Headers, Request, Response
 from .oauth.registry import build_runtime
+from .outage import unavailable
 from .plugins.base import Plugin, RateLimitRule
 from .ratelimit import RateLimiter, build_rate_limiter
 from .routing import Router
@@ -390,9 +391,13 @@ class Tessera:
             response = await self._handle(request)
         except APIError as exc:
             response = _error_response(exc, Response())
-        except Exception:
-            logger.exception("unhandled error in %s %s", request.method, self._route_for_log(request))
-            response = Response.json({"message": "Internal Server Error", "code": "INTERNAL_SERVER_ERROR"}, 500)
+        except Exception as exc:
+            error = unavailable(exc, f"{request.method} {self._route_for_log(request)}")
+            if error is not None:
+                response = _error_response(error, Response())
+            else:
+                logger.exception("unhandled error in %s %s", request.method, self._route_for_log(request))
+                response = Response.json({"message": "Internal Server Error", "code": "INTERNAL_SERVER_ERROR"}, 500)
         for hook in self._on_response:
             replaced = await hook(response, self.context)
             if replaced is not None:
@@ -510,6 +515,13 @@ class Tessera:
         token = current_request.set(ctx)  # database hooks receive the request they run for
         try:
             return await self._run(ctx)
+        except APIError:
+            raise
+        except Exception as exc:
+            error = unavailable(exc, f"{ctx.request.method} {self.base_path}{ctx.endpoint.path}")
+            if error is None:
+                raise
+            raise error from exc
         finally:
             current_request.reset(token)
 

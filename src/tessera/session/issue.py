@@ -10,6 +10,7 @@ from ..crypto.random import generate_id
 from ..db.adapter import Adapter
 from ..db.hooks import HookVeto
 from ..errors import APIError, BaseErrorCodes
+from ..outage import outage_cause
 from .model import SessionData
 
 DONT_REMEMBER_LIFETIME = 86400
@@ -46,6 +47,8 @@ async def create_session(
     except APIError:
         raise
     except Exception as exc:
+        if outage_cause(exc) is not None:
+            raise  # the store is unreachable: a 503, not "failed to create session"
         raise APIError(status_on_failure, BaseErrorCodes.FAILED_TO_CREATE_SESSION) from exc
     finally:
         ctx.session_user = None

@@ -53,7 +53,7 @@ from ...db.adapter import Adapter, Join, Row, SortBy, UniqueViolation, Where
 from ...db.schema import Schema
 from .conditions import Shape, clause, is_pinned, shape_of
 from .direct import DirectBatch, DirectReadFailed, DirectStatement, ReadLane
-from .engine import dialect_name, install_sqlite_hooks, normalize_url
+from .engine import dialect_name, install_liveness_check, install_sqlite_hooks, normalize_url
 from .tables import TableMap, build_tables
 
 T = TypeVar("T")
@@ -127,9 +127,13 @@ class SQLAlchemyAdapter(Adapter):
                 options.setdefault("max_overflow", max_overflow)
             if url.get_backend_name() in ("mysql", "mariadb"):
                 options.setdefault("pool_recycle", 1800)
+                # asyncmy cannot tell a connection the server dropped without asking: a ping (no SQL) at
+                # checkout, so a restart or failover costs no request an error
+                options.setdefault("pool_pre_ping", True)
             self.engine = create_async_engine(url, **options)
             self._owns_engine = True
         self.dialect = dialect_name(self.engine)
+        install_liveness_check(self.engine)
         if self.dialect == "sqlite":
             install_sqlite_hooks(self.engine)
             # autocommit per statement, and writers queue for the lock at BEGIN instead of failing later
@@ -215,6 +219,17 @@ class SQLAlchemyAdapter(Adapter):
             if _is_unique_violation(e, self.dialect):
                 raise UniqueViolation(str(e.orig)) from e
             raise
+
+    async def _read(self, stmt: Executable, params: Mapping[str, Any], fetch: Callable[[Any], T]) -> T:
+        """A SELECT, repeated once when its pooled connection turned out dead (the database restarted or failed
+        over; SQLAlchemy has invalidated the whole pool by then, so the repeat runs on a new connection). Only
+        reads outside a transaction: a write may have committed before its connection dropped."""
+        try:
+            return await self._run(stmt, params, fetch)
+        except exc.DBAPIError as e:
+            if self._conn is not None or not e.connection_invalidated:
+                raise
+        return await self._run(stmt, params, fetch)
 
     @asynccontextmanager
     async def _unit(self) -> AsyncIterator[AsyncConnection]:
@@ -332,7 +347,7 @@ class SQLAlchemyAdapter(Adapter):
                     if self.statement_listeners:
                         self._report(Statement(sql, True, connection, direct=True))
                 return row
-        return await self._run(stmt, params, lambda r: r.first())
+        return await self._read(stmt, params, lambda r: r.first())
 
     def _build_find_one(
         self, tm: TableMap, shape: Shape, joins: tuple[tuple[str, Shape], ...], *, many: bool = False
@@ -382,7 +397,7 @@ class SQLAlchemyAdapter(Adapter):
         stmt = self._cached(
             key, lambda: self._build_find_many(tm, shape, sort, "_limit" in params, "_offset" in params)
         )
-        rows = await self._run(stmt, params, lambda r: r.all())
+        rows = await self._read(stmt, params, lambda r: r.all())
         return [dict(zip(tm.names, r, strict=True)) for r in rows]
 
     def _build_find_many(
@@ -411,7 +426,7 @@ class SQLAlchemyAdapter(Adapter):
             return self._matching(sa.select(sa.func.count()).select_from(tm.table), tm.table.c, shape)
 
         stmt = self._cached(("count", model, shape), build)
-        return int(await self._run(stmt, params, lambda r: r.scalar_one()))
+        return int(await self._read(stmt, params, lambda r: r.scalar_one()))
 
     # -- writes ---------------------------------------------------------------------------------------
 

@@ -60,3 +60,19 @@ def install_sqlite_hooks(engine: AsyncEngine) -> None:
     if not event.contains(sync.pool, "checkout", _sqlite_checkout):
         event.listen(sync.pool, "checkout", _sqlite_checkout)
         event.listen(sync, "begin", _sqlite_begin)
+
+
+def _drop_closed_asyncpg(dbapi_connection: Any, connection_record: Any, proxy: Any) -> None:
+    # asyncpg reads a server's goodbye (a restart, a failover, pg_terminate_backend) as soon as it arrives and
+    # marks the connection closed: refuse it at checkout, and the pool hands out a new one, at no I/O cost
+    driver = getattr(dbapi_connection, "_connection", None)
+    is_closed = getattr(driver, "is_closed", None)
+    if is_closed is not None and is_closed():
+        raise sa.exc.DisconnectionError("the server closed this pooled connection")
+
+
+def install_liveness_check(engine: AsyncEngine) -> None:
+    """Never lend a pooled connection the server is known to have closed (asyncpg; idempotent)."""
+    pool = engine.sync_engine.pool
+    if engine.dialect.driver == "asyncpg" and not event.contains(pool, "checkout", _drop_closed_asyncpg):
+        event.listen(pool, "checkout", _drop_closed_asyncpg)
