@@ -53,6 +53,10 @@ def serve(tmp_path: Path, source: str, attribute: str = "auth") -> Iterator[str]
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.05)
         yield base
-    finally:
+    finally:  # even when the test failed: a server left behind would hold its port and its connections
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
