@@ -8,7 +8,8 @@ def test_public_surface_is_exactly_all() -> None:
     exported = {name for name in dir(tessera) if not name.startswith("_")}
     modules = {"adapters", "api", "asgi", "auth", "config", "context", "crypto", "db", "endpoints", "errors",
                "hooks", "http", "plugins", "routing", "security", "session", "validation", "migrations", "cli",
-               "storage", "integrations", "testing", "jwt", "client", "oauth", "ratelimit", "email", "ssr"}
+               "storage", "integrations", "testing", "jwt", "client", "oauth", "ratelimit", "email", "ssr",
+               "outage"}
     assert exported - modules == set(tessera.__all__)
 
 
