@@ -3,10 +3,12 @@
 ``redis_storage(prefix="")`` makes a ``RedisStorage`` on 127.0.0.1:6379 (``TESSERA_TEST_REDIS`` overrides) under a
 key prefix unique to this test run; every key under it is deleted at the end of the session. Tests using it are
 skipped, with the reason, when Redis is not reachable. ``redis_cluster_storage`` is the same on the Redis Cluster
-that ``tests._redis_cluster`` boots.
+that ``tests._redis_cluster`` boots; ``valkey_storage`` and ``valkey_cluster_storage`` on the Valkey server and
+cluster of ``tests._valkey``.
 
 Tests that take a shared storage parametrize over ``STORAGE_BACKENDS`` and call ``storage_for(request)``, so one
-test runs against memory, a single Redis and a Redis Cluster.
+test runs against memory, a single Redis, a Redis Cluster, a single Valkey and a Valkey Cluster.
+``REDIS_TOPOLOGIES`` are the same less memory; ``server_url(request, topology)`` is where one of them listens.
 """
 
 from __future__ import annotations
@@ -22,8 +24,16 @@ from tessera.storage import MemoryStorage
 
 REDIS_URL = os.environ.get("TESSERA_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RUN_PREFIX = f"tessera-test:{secrets.token_hex(4)}:"
-STORAGE_BACKENDS = ["memory", "redis", "redis-cluster"]
-REDIS_TOPOLOGIES = ["redis", "redis-cluster"]
+REDIS_TOPOLOGIES = ["redis", "redis-cluster", "valkey", "valkey-cluster"]
+STORAGE_BACKENDS = ["memory", *REDIS_TOPOLOGIES]
+STANDALONE_TOPOLOGIES = ["redis", "valkey"]
+CLUSTER_TOPOLOGIES = ["redis-cluster", "valkey-cluster"]
+_STORAGE_FIXTURES = {
+    "redis": "redis_storage",
+    "redis-cluster": "redis_cluster_storage",
+    "valkey": "valkey_storage",
+    "valkey-cluster": "valkey_cluster_storage",
+}
 
 
 def storage_for(request: pytest.FixtureRequest, backend: str | None = None) -> Any:
@@ -31,9 +41,18 @@ def storage_for(request: pytest.FixtureRequest, backend: str | None = None) -> A
     backend = backend or request.param
     if backend == "memory":
         return MemoryStorage()
-    fixture = {"redis": "redis_storage", "redis-cluster": "redis_cluster_storage"}[backend]
-    make: Callable[..., Any] = request.getfixturevalue(fixture)
+    make: Callable[..., Any] = request.getfixturevalue(_STORAGE_FIXTURES[backend])
     return make()
+
+
+def server_url(request: pytest.FixtureRequest, topology: str) -> str:
+    """The URL of one of ``REDIS_TOPOLOGIES`` (booting it if this run boots it)."""
+    if topology == "redis":
+        return REDIS_URL
+    if topology == "valkey":
+        return str(request.getfixturevalue("valkey_server"))
+    cluster = request.getfixturevalue({"redis-cluster": "redis_cluster", "valkey-cluster": "valkey_cluster"}[topology])
+    return str(cluster.url)
 
 
 async def _open(url: str, skip_reason: str) -> AsyncIterator[list[Any]]:
@@ -79,6 +98,18 @@ async def redis_cluster_run(redis_cluster: Any) -> AsyncIterator[list[Any]]:
         yield made
 
 
+@pytest.fixture(scope="session")
+async def valkey_run(valkey_server: str) -> AsyncIterator[list[Any]]:
+    async for made in _open(valkey_server, "VALKEY NOT REACHABLE"):
+        yield made
+
+
+@pytest.fixture(scope="session")
+async def valkey_cluster_run(valkey_cluster: Any) -> AsyncIterator[list[Any]]:
+    async for made in _open(valkey_cluster.url, "VALKEY CLUSTER NOT REACHABLE"):
+        yield made
+
+
 @pytest.fixture
 def redis_storage(redis_run: list[Any]) -> Callable[..., Any]:
     """A factory: ``redis_storage()`` is a storage on a fresh prefix; ``redis_storage(prefix)`` shares one."""
@@ -89,6 +120,18 @@ def redis_storage(redis_run: list[Any]) -> Callable[..., Any]:
 def redis_cluster_storage(redis_cluster: Any, redis_cluster_run: list[Any]) -> Callable[..., Any]:
     """``redis_storage`` on the test Redis Cluster."""
     return _factory(redis_cluster.url, redis_cluster_run)
+
+
+@pytest.fixture
+def valkey_storage(valkey_server: str, valkey_run: list[Any]) -> Callable[..., Any]:
+    """``redis_storage`` on the test Valkey (a ``valkey://`` URL)."""
+    return _factory(valkey_server, valkey_run)
+
+
+@pytest.fixture
+def valkey_cluster_storage(valkey_cluster: Any, valkey_cluster_run: list[Any]) -> Callable[..., Any]:
+    """``redis_storage`` on the test Valkey Cluster (a ``valkey+cluster://`` URL)."""
+    return _factory(valkey_cluster.url, valkey_cluster_run)
 
 
 async def wait_until_live(auth: Any, seconds: float = 15.0) -> None:

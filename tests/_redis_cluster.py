@@ -1,11 +1,15 @@
-"""A real Redis Cluster for tests (pytest plugin, loaded by ``tests/conftest.py``).
+"""Real Redis-protocol servers for tests (pytest plugin, loaded by ``tests/conftest.py``).
 
-``redis_cluster`` (session-scoped) starts three ``redis-server`` masters on free localhost ports in a temporary
-directory, joins them with ``redis-cli --cluster create`` (no replicas), waits for ``cluster_state:ok`` and yields
-a ``RedisCluster`` description; at the end it kills the servers and removes the directory. Boot takes about 2 s,
-which is Redis' own floor: a fresh master waits 2 s (``CLUSTER_WRITABLE_DELAY``) before it reports ``ok``. ``TESSERA_TEST_REDIS_CLUSTER`` (a ``redis+cluster://host:port,...`` URL) uses an existing cluster instead.
+``boot_cluster(binaries)`` starts three masters of a server (``redis-server``, or Valkey's ``valkey-server``) on
+free localhost ports in a temporary directory, joins them with its CLI's ``--cluster create`` (no replicas), waits
+for ``cluster_state:ok`` and yields a ``Cluster`` description; at the end it kills the servers and removes the
+directory. Boot takes about 2 s, which is the server's own floor: a fresh master waits 2 s
+(``CLUSTER_WRITABLE_DELAY``) before it reports ``ok``. ``boot_server(binaries)`` is one standalone server, the same
+way. Neither persists anything.
 
-Without ``redis-server``/``redis-cli`` on the PATH, tests using it are skipped, and the reason is printed.
+``redis_cluster`` (session-scoped) is that cluster from ``redis-server``/``redis-cli`` on the PATH;
+``TESSERA_TEST_REDIS_CLUSTER`` (a ``redis+cluster://host:port,...`` URL) uses an existing cluster instead. Without
+the binaries, tests using it are skipped, and the reason is printed.
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -28,9 +35,34 @@ BOOT_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
-class RedisCluster:
+class ServerBinaries:
+    """A Redis-protocol server, its CLI and the URL scheme clients reach it with."""
+
+    name: str  # for messages: "Redis", "Valkey"
+    server: str
+    cli: str
+    scheme: str  # redis, valkey (a cluster URL is <scheme>+cluster://)
+
+
+REDIS = ServerBinaries("Redis", "redis-server", "redis-cli", "redis")
+
+
+@dataclass(frozen=True)
+class Cluster:
     ports: tuple[int, ...]
-    url: str  # redis+cluster://127.0.0.1:p1,127.0.0.1:p2,...
+    url: str  # <scheme>+cluster://127.0.0.1:p1,127.0.0.1:p2,...
+
+
+def cluster_from_url(url: str) -> Cluster:
+    """An existing cluster, named by its ``<scheme>+cluster://`` URL."""
+    hosts = url.partition("://")[2].partition("/")[0].rpartition("@")[2]
+    return Cluster(tuple(int(h.rpartition(":")[2]) for h in hosts.split(",")), url)
+
+
+def skip_loudly(reason: str) -> NoReturn:
+    """Skip, and say so in the warnings summary too: a server missing here means its tests did not run."""
+    warnings.warn(reason, stacklevel=2)
+    pytest.skip(reason)
 
 
 def _free_port_pair() -> int:
@@ -47,12 +79,12 @@ def _free_port_pair() -> int:
             except OSError:
                 continue
         return port
-    raise RuntimeError("no free port pair for a Redis Cluster node")
+    raise RuntimeError("no free port pair for a cluster node")
 
 
-def _cli(port: int, *args: str) -> str:
+def _cli(binaries: ServerBinaries, port: int, *args: str) -> str:
     result = subprocess.run(
-        ["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args], capture_output=True, text=True, timeout=5
+        [binaries.cli, "-h", "127.0.0.1", "-p", str(port), *args], capture_output=True, text=True, timeout=5
     )
     return result.stdout
 
@@ -60,61 +92,90 @@ def _cli(port: int, *args: str) -> str:
 def _wait(what: str, ready: Callable[[], bool], deadline: float) -> None:
     while not ready():
         if time.monotonic() > deadline:
-            raise RuntimeError(f"Redis Cluster did not boot: {what}")
+            raise RuntimeError(f"test server did not boot: {what}")
         time.sleep(0.02)
 
 
-def _boot(directory: Path, processes: list[subprocess.Popen[bytes]]) -> tuple[int, ...]:
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    ports: list[int] = []
-    for n in range(NODES):
-        port = _free_port_pair()
-        node_dir = directory / str(n)
-        node_dir.mkdir()
-        processes.append(subprocess.Popen(
-            [
-                "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(node_dir),
-                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", str(node_dir / "redis.log"),
-            ],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
-        ports.append(port)
-    for port in ports:
-        _wait(f"node {port} answers PING", lambda p=port: _cli(p, "PING").strip() == "PONG", deadline)
-    created = subprocess.run(
-        ["redis-cli", "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
-         "--cluster-replicas", "0", "--cluster-yes"],
-        capture_output=True, text=True, timeout=BOOT_TIMEOUT,
+def _start(binaries: ServerBinaries, port: int, directory: Path, *options: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            binaries.server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", str(directory / "server.log"),
+            *options,
+        ],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    if created.returncode != 0:
-        raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout}{created.stderr}")
-    for port in ports:
-        _wait(f"node {port} reports cluster_state:ok", lambda p=port: "cluster_state:ok" in _cli(p, "CLUSTER", "INFO"),
-              deadline)
-    return tuple(ports)
 
 
-@pytest.fixture(scope="session")
-def redis_cluster() -> Iterator[RedisCluster]:
-    url = os.environ.get("TESSERA_TEST_REDIS_CLUSTER")
-    if url:
-        hosts = url.partition("://")[2].partition("/")[0].rpartition("@")[2]
-        yield RedisCluster(tuple(int(h.rpartition(":")[2]) for h in hosts.split(",")), url)
-        return
-    missing = [tool for tool in ("redis-server", "redis-cli") if shutil.which(tool) is None]
-    if missing:
-        reason = f"REDIS CLUSTER TESTS SKIPPED: {' and '.join(missing)} not on the PATH (apt-get install redis-server)"
-        warnings.warn(reason, stacklevel=1)
-        pytest.skip(reason)
-    directory = Path(tempfile.mkdtemp(prefix="tessera-redis-cluster-"))
+def _cluster_ok(binaries: ServerBinaries, port: int) -> bool:
+    return "cluster_state:ok" in _cli(binaries, port, "CLUSTER", "INFO")
+
+
+def _answers_ping(binaries: ServerBinaries, port: int, deadline: float) -> None:
+    _wait(f"{binaries.name} on {port} answers PING", lambda: _cli(binaries, port, "PING").strip() == "PONG", deadline)
+
+
+@contextmanager
+def _processes(binaries: ServerBinaries) -> Iterator[tuple[Path, list[subprocess.Popen[bytes]]]]:
+    """A temporary directory for the servers started into the list; at the end they are killed, it is removed."""
+    directory = Path(tempfile.mkdtemp(prefix=f"tessera-{binaries.scheme}-"))
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        ports = _boot(directory, processes)
-        yield RedisCluster(ports, "redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in ports))
+        yield directory, processes
     finally:
         for process in processes:
             process.kill()
         for process in processes:
             process.wait(timeout=5)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def boot_server(binaries: ServerBinaries) -> Iterator[str]:
+    """One standalone server; yields its URL (``<scheme>://127.0.0.1:<port>/0``)."""
+    with _processes(binaries) as (directory, processes):
+        port = _free_port_pair()
+        processes.append(_start(binaries, port, directory))
+        _answers_ping(binaries, port, time.monotonic() + BOOT_TIMEOUT)
+        yield f"{binaries.scheme}://127.0.0.1:{port}/0"
+
+
+@contextmanager
+def boot_cluster(binaries: ServerBinaries) -> Iterator[Cluster]:
+    with _processes(binaries) as (directory, processes):
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        ports: list[int] = []
+        for n in range(NODES):
+            port = _free_port_pair()
+            node_dir = directory / str(n)
+            node_dir.mkdir()
+            processes.append(_start(
+                binaries, port, node_dir,
+                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
+            ))
+            ports.append(port)
+        for port in ports:
+            _answers_ping(binaries, port, deadline)
+        created = subprocess.run(
+            [binaries.cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
+             "--cluster-replicas", "0", "--cluster-yes"],
+            capture_output=True, text=True, timeout=BOOT_TIMEOUT,
+        )
+        if created.returncode != 0:
+            raise RuntimeError(f"{binaries.cli} --cluster create failed: {created.stdout}{created.stderr}")
+        for port in ports:
+            _wait(f"node {port} reports cluster_state:ok", partial(_cluster_ok, binaries, port), deadline)
+        yield Cluster(tuple(ports), f"{binaries.scheme}+cluster://" + ",".join(f"127.0.0.1:{p}" for p in ports))
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[Cluster]:
+    url = os.environ.get("TESSERA_TEST_REDIS_CLUSTER")
+    if url:
+        yield cluster_from_url(url)
+        return
+    missing = [tool for tool in (REDIS.server, REDIS.cli) if shutil.which(tool) is None]
+    if missing:
+        skip_loudly(f"REDIS CLUSTER TESTS SKIPPED: {' and '.join(missing)} not on the PATH (apt-get install redis-server)")
+    with boot_cluster(REDIS) as cluster:
+        yield cluster

@@ -1,9 +1,8 @@
-"""Every SSR-cache test runs against the memory store, a real Redis (127.0.0.1:6379, own key prefix) and the test
-Redis Cluster (``tests._redis_cluster``)."""
+"""Every SSR-cache test runs against the memory store, a real Redis (127.0.0.1:6379, own key prefix), the test
+Redis Cluster (``tests._redis_cluster``) and the test Valkey server and cluster (``tests._valkey``)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -11,13 +10,12 @@ from typing import Any
 import pytest
 
 from tessera.ssr import MemoryTokenStore, RedisTokenStore, TokenStore
-
-REDIS_URL = os.environ.get("TESSERA_TEST_REDIS", "redis://127.0.0.1:6379/0")
+from tests._redis import REDIS_TOPOLOGIES, server_url
 
 StoreFactory = Callable[[], TokenStore]
 
 
-@pytest.fixture(params=["memory", "redis", "redis-cluster"])
+@pytest.fixture(params=["memory", *REDIS_TOPOLOGIES])
 async def store_factory(request: pytest.FixtureRequest) -> AsyncIterator[StoreFactory]:
     """``factory()`` returns a store; with Redis, every store of one test shares a fresh prefix (as instances of
     one deployment would) and the keys are deleted afterwards."""
@@ -28,13 +26,13 @@ async def store_factory(request: pytest.FixtureRequest) -> AsyncIterator[StoreFa
     pytest.importorskip("redis.asyncio")
     from tessera.storage.redis import connect
 
-    url = request.getfixturevalue("redis_cluster").url if request.param == "redis-cluster" else REDIS_URL
+    url = server_url(request, request.param)
     client = connect(url)
     try:
         await client.ping()
     except Exception as exc:
         await client.aclose()
-        pytest.skip(f"REDIS NOT REACHABLE at {url} ({exc}): the Redis SSR-cache tests did not run")
+        pytest.skip(f"{request.param.upper()} NOT REACHABLE at {url} ({exc}): its SSR-cache tests did not run")
     prefix = f"tessera-test:{uuid.uuid4().hex}:"
     clients: list[Any] = [client]
 

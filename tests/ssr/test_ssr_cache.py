@@ -13,6 +13,7 @@ from tessera.plugins.jwt import jwt
 from tessera.session.revocation import RevocationEvent
 from tessera.ssr import Entry, MemoryTokenStore, SSRTokenCache, ssr_token_cache
 from tessera.storage import MemoryStorage
+from tests._redis import REDIS_TOPOLOGIES
 from tests._tokens import FAST_HASHER, Client, make_auth
 from tests.ssr.conftest import StoreFactory
 
@@ -258,7 +259,7 @@ async def test_revocations_purge_every_affected_entry(store_factory: StoreFactor
         assert (token is None) == revoked, (name, still)
 
 
-@pytest.mark.parametrize("store_factory", ["redis", "redis-cluster"], indirect=True)
+@pytest.mark.parametrize("store_factory", REDIS_TOPOLOGIES, indirect=True)
 async def test_a_user_purge_between_enrolment_and_write_leaves_nothing(store_factory: StoreFactory) -> None:
     # in Redis (cluster-safe) a commit is two steps, enrol with the user, then write the entry: a user purge
     # landing between them must still win

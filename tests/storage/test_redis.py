@@ -1,9 +1,9 @@
-"""RedisStorage specifics: cluster URLs, and a fresh cluster client under concurrent first use."""
+"""RedisStorage specifics: cluster URLs, a fresh cluster client under concurrent first use, cluster pub/sub and
+session reads, pipelined session reads on a standalone server. The server tests run on Redis and Valkey alike."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,6 +11,17 @@ import pytest
 pytest.importorskip("redis")
 
 from tessera.storage.redis import RedisStorage
+from tests._redis import CLUSTER_TOPOLOGIES, STANDALONE_TOPOLOGIES, storage_for
+
+
+@pytest.fixture(params=CLUSTER_TOPOLOGIES)
+def cluster_storage(request: pytest.FixtureRequest) -> Any:
+    return storage_for(request)
+
+
+@pytest.fixture(params=STANDALONE_TOPOLOGIES)
+def standalone_storage(request: pytest.FixtureRequest) -> Any:
+    return storage_for(request)
 
 
 @pytest.mark.parametrize("scheme", ["redis+cluster", "valkey+cluster"])
@@ -34,17 +45,15 @@ async def test_cluster_flag_with_a_plain_url() -> None:
         await storage.close()
 
 
-async def test_a_fresh_cluster_storage_survives_many_concurrent_first_commands(
-    redis_cluster_storage: Callable[..., Any],
-) -> None:
+async def test_a_fresh_cluster_storage_survives_many_concurrent_first_commands(cluster_storage: Any) -> None:
     # redis-py 8.1 dropped connections (and retried INCRs, counting twice) when they raced into its lazy init
-    storage = redis_cluster_storage()
+    storage = cluster_storage
     counts = await asyncio.gather(*(storage.increment("burst", 60) for _ in range(50)))
     assert sorted(counts) == list(range(1, 51))
 
 
-async def test_a_cluster_publish_reaches_subscribers_on_every_node(redis_cluster_storage: Callable[..., Any]) -> None:
-    storage = redis_cluster_storage()
+async def test_a_cluster_publish_reaches_subscribers_on_every_node(cluster_storage: Any) -> None:
+    storage = cluster_storage
     await storage.get("warm-up")
     nodes = iter(storage.client.get_primaries())
     storage.client.get_random_node = lambda: next(nodes)  # one subscription per node, deterministically
@@ -63,8 +72,8 @@ async def test_a_cluster_publish_reaches_subscribers_on_every_node(redis_cluster
             await sub.close()
 
 
-async def test_a_repeated_cluster_session_read_is_one_round_trip(redis_cluster_storage: Callable[..., Any]) -> None:
-    storage = redis_cluster_storage()
+async def test_a_repeated_cluster_session_read_is_one_round_trip(cluster_storage: Any) -> None:
+    storage = cluster_storage
     value = '{"session": {"userId": "u1", "token": "t1"}, "user": {"id": "u1"}}'
     await storage.set("t1", value, 60)
     await storage.set("revoked-u1", "1700000000000", 60)
@@ -97,8 +106,8 @@ async def _sessions(storage: Any, count: int) -> list[str]:
     return values
 
 
-async def test_concurrent_session_reads_leave_as_one_pipeline(redis_storage: Callable[..., Any]) -> None:
-    storage = redis_storage()
+async def test_concurrent_session_reads_leave_as_one_pipeline(standalone_storage: Any) -> None:
+    storage = standalone_storage
     values = await _sessions(storage, 5)
     pipelines = 0
     make = storage.client.pipeline
@@ -117,18 +126,16 @@ async def test_concurrent_session_reads_leave_as_one_pipeline(redis_storage: Cal
     assert pipelines == 1
 
 
-async def test_a_pipelined_session_read_reloads_a_script_the_server_lost(redis_storage: Callable[..., Any]) -> None:
-    storage = redis_storage()
+async def test_a_pipelined_session_read_reloads_a_script_the_server_lost(standalone_storage: Any) -> None:
+    storage = standalone_storage
     values = await _sessions(storage, 3)
     storage._get_session.sha = "0" * 40  # as after SCRIPT FLUSH or a failover (not run here: Redis is shared)
     got = await asyncio.gather(*(storage.get_session(f"t{i}", "revoked-") for i in range(3)))
     assert got == [(values[0], None), (values[1], "1700000000000"), (values[2], None)]
 
 
-async def test_a_cancelled_reader_leaves_the_other_reads_of_its_pipeline_alone(
-    redis_storage: Callable[..., Any],
-) -> None:
-    storage = redis_storage()
+async def test_a_cancelled_reader_leaves_the_other_reads_of_its_pipeline_alone(standalone_storage: Any) -> None:
+    storage = standalone_storage
     values = await _sessions(storage, 3)
     reads = [asyncio.ensure_future(storage.get_session(f"t{i}", "revoked-")) for i in range(3)]
     await asyncio.sleep(0)  # all three queued
@@ -138,8 +145,8 @@ async def test_a_cancelled_reader_leaves_the_other_reads_of_its_pipeline_alone(
         await reads[1]
 
 
-async def test_a_failed_pipeline_fails_every_read_in_it(redis_storage: Callable[..., Any]) -> None:
-    storage = redis_storage()
+async def test_a_failed_pipeline_fails_every_read_in_it(standalone_storage: Any) -> None:
+    storage = standalone_storage
     await _sessions(storage, 2)
 
     class Broken:
