@@ -50,6 +50,14 @@ def test_outages_are_told_apart_from_bugs() -> None:
     assert outage_cause(APIError(400, BaseErrorCodes.INVALID_TOKEN)) is None
 
 
+def test_valkey_py_outages_are_outages_too() -> None:
+    # valkey-py, redis-py's fork that a Valkey user may hand to RedisStorage(client=...), raises its own classes
+    valkey = pytest.importorskip("valkey")
+    assert outage_cause(valkey.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379")) is not None
+    assert outage_cause(valkey.exceptions.ReadOnlyError("replica")) is not None
+    assert outage_cause(valkey.exceptions.ResponseError("WRONGTYPE")) is None
+
+
 # -- Redis ----------------------------------------------------------------------------------------------
 
 

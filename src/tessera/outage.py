@@ -49,7 +49,7 @@ def _is_outage(exc: BaseException) -> bool:
         return "locked" in str(exc) or "busy" in str(exc)
     module = type(exc).__module__
     names = {cls.__name__ for cls in type(exc).__mro__}
-    if module.startswith("redis"):
+    if module.startswith(("redis", "valkey")):  # valkey-py, redis-py's fork, keeps its class names
         return bool(names & _REDIS)
     if module.startswith("asyncpg"):
         return bool(names & _ASYNCPG)

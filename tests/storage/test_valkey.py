@@ -14,6 +14,8 @@ import pytest
 
 pytest.importorskip("redis")
 
+from tessera.storage.redis import RedisStorage
+from tessera.testing.storage_contract import CHECKS
 from tests._redis import storage_for
 
 VALKEY_TOPOLOGIES = ["valkey", "valkey-cluster"]
@@ -50,3 +52,25 @@ async def test_scripts_the_server_lost_are_loaded_again(storage: Any) -> None:
     assert reads == [(value, "1700000000000"), (None, None), (value, "1700000000000")]
     await storage.client.script_flush()
     assert await storage.get_session("t1", "revoked-") == (value, "1700000000000")
+
+
+async def test_a_valkey_py_client_passes_the_contract_on_a_single_server(valkey_server: str) -> None:
+    valkey = pytest.importorskip("valkey.asyncio")
+    for check in CHECKS:
+        storage = RedisStorage(client=valkey.Valkey.from_url(valkey_server, decode_responses=True),
+                               key_prefix=f"tessera-test:valkey-py:{check}:")
+        try:
+            await check(storage)
+        finally:
+            await storage.close()
+
+
+async def test_a_valkey_py_cluster_client_is_refused_not_taken_for_a_single_server(valkey_cluster: Any) -> None:
+    # as a single server it would fail only later, at the first multi-key or pub/sub step (MGET across slots)
+    valkey = pytest.importorskip("valkey.asyncio")
+    client = valkey.ValkeyCluster(host="127.0.0.1", port=valkey_cluster.ports[0], decode_responses=True)
+    try:
+        with pytest.raises(TypeError, match=r"valkey\+cluster://"):
+            RedisStorage(client=client)
+    finally:
+        await client.aclose()

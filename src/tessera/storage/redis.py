@@ -8,7 +8,7 @@ key, and ``compare_and_set`` is the primitive under lost-update-free list mainte
 URLs: ``redis://``, ``rediss://``, ``unix://``, ``valkey://`` and ``valkeys://``. For a Redis (or Valkey) Cluster,
 ``redis+cluster://host:port,host:port/`` (also ``rediss+cluster``, ``valkey+cluster``, ``valkeys+cluster``; every
 listed node is a seed, the rest is discovered), or ``cluster=True`` with a plain URL, or ``client=`` an existing
-``redis.asyncio.RedisCluster``. What changes on a cluster:
+``redis.asyncio.RedisCluster`` (not valkey-py's ``ValkeyCluster``: it is refused). What changes on a cluster:
 
 * ``get_session`` (on a standalone server: one script per read, and the reads started in the same event-loop
   turn leave as one pipeline, so a busy process pays one write and one wake-up for all of them) cannot be one
@@ -163,6 +163,12 @@ class RedisStorage:
             assert url is not None
             client_options.setdefault("decode_responses", True)
             client = connect(url, cluster=cluster, **client_options)
+        elif hasattr(client, "nodes_manager") and not isinstance(client, aioredis.RedisCluster):
+            # valkey-py's ValkeyCluster: taken for a single server it fails at the first cross-slot step
+            raise TypeError(
+                "RedisStorage(client=...) takes redis-py's RedisCluster for a cluster, not "
+                f"{type(client).__module__}.{type(client).__qualname__}: pass a valkey+cluster:// URL instead"
+            )
         self.client = client
         self.cluster = isinstance(client, aioredis.RedisCluster)
         self.prefix = key_prefix
