@@ -100,6 +100,10 @@ WRITES = {
 }
 
 
+# real values by field name (a row's id, a slug), for the fields whose lookup a made-up value would fail
+Known = dict[str, list[str]]
+
+
 def odds(draw: st.DrawFn, tenths: int) -> bool:
     """True ``tenths`` times in ten: one hostile aspect at a time gets further into the endpoint than many."""
     return draw(st.integers(0, 9)) < tenths  # 0, where hypothesis shrinks to, is the benign side
@@ -138,9 +142,9 @@ USER_FIELDS = ["id", "email", "emailVerified", "name", "image", "createdAt", "up
 
 
 @st.composite
-def field_values(draw: st.DrawFn, name: str, spec: F) -> Any:
+def field_values(draw: st.DrawFn, name: str, spec: F, known: Known) -> Any:
     """Plausible values for a field (to get past validation) mixed with every wrong type."""
-    plausible: list[st.SearchStrategy[Any]] = []
+    plausible: list[st.SearchStrategy[Any]] = [st.sampled_from(known[name])] if known.get(name) else []
     if spec.kind in ("string", "email"):
         plausible.append(st.sampled_from(["Alice", "a", "x" * 40]) | hostile_text)
         if "email" in name.lower():
@@ -158,8 +162,11 @@ def field_values(draw: st.DrawFn, name: str, spec: F) -> Any:
     return draw(json_values)
 
 
-def valid_value(name: str, spec: F) -> st.SearchStrategy[Any]:
-    """A value the field's validation accepts, chosen by its name so the request gets as far as it can."""
+def valid_value(name: str, spec: F, known: Known) -> st.SearchStrategy[Any]:
+    """A value the field's validation accepts, chosen by its name so the request gets as far as it can: a real
+    row's id or slug when the app under test has one for the name (``known``)."""
+    if known.get(name):
+        return st.sampled_from(known[name])
     lowered = name.lower()
     if spec.kind == "email":
         return st.integers(0, 10**9).map(lambda n: f"u{n}@example.com")
@@ -181,24 +188,24 @@ def valid_value(name: str, spec: F) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def one_bad_field(draw: st.DrawFn, ep: Endpoint) -> Any:
+def one_bad_field(draw: st.DrawFn, ep: Endpoint, known: Known) -> Any:
     """A body valid in every field but one (declared, or one a client may not or need not send)."""
     fields = dict(ep.body.fields) if ep.body is not None else {}
-    body = {name: draw(valid_value(name, spec)) for name, spec in fields.items()}
+    body = {name: draw(valid_value(name, spec, known)) for name, spec in fields.items()}
     target = draw(st.sampled_from([*fields, *USER_FIELDS]))
     body[target] = draw(NASTY if odds(draw, 6) else json_values)
     return body
 
 
 @st.composite
-def shaped_body(draw: st.DrawFn, ep: Endpoint) -> Any:
+def shaped_body(draw: st.DrawFn, ep: Endpoint, known: Known) -> Any:
     if odds(draw, 5):
-        return draw(one_bad_field(ep))
+        return draw(one_bad_field(ep, known))
     fields = dict(ep.body.fields) if ep.body is not None else {}
     body: dict[str, Any] = {}
     for name, spec in fields.items():
         if odds(draw, 9):  # mostly present
-            body[name] = draw(field_values(name, spec))
+            body[name] = draw(field_values(name, spec, known))
     if odds(draw, 4):  # unknown fields, and fields a client may not set
         body.update(draw(st.dictionaries(st.sampled_from(USER_FIELDS) | hostile_text, json_values, max_size=3)))
     return body
@@ -326,14 +333,14 @@ CONTENT_TYPES = [None, "application/json", "application/json; charset=utf-8", "A
 
 
 @st.composite
-def raw_body(draw: st.DrawFn, ep: Endpoint, deep: bool = False) -> tuple[bytes, str | None]:
+def raw_body(draw: st.DrawFn, ep: Endpoint, known: Known, deep: bool = False) -> tuple[bytes, str | None]:
     """The body bytes and the content type they travel with (a JSON body derived from the shape, when ``deep``)."""
     kind = "shaped" if deep or odds(draw, 7) else draw(
         st.sampled_from(["json", "malformed", "form", "bytes", "nested", "big"])
     )
     content_type = "application/json" if deep or odds(draw, 8) else draw(st.sampled_from(CONTENT_TYPES))
     if kind == "shaped":
-        data = json.dumps(draw(shaped_body(ep))).encode()
+        data = json.dumps(draw(shaped_body(ep, known))).encode()
     elif kind == "json":
         data = json.dumps(draw(json_values)).encode()
     elif kind == "malformed":
@@ -344,7 +351,7 @@ def raw_body(draw: st.DrawFn, ep: Endpoint, deep: bool = False) -> tuple[bytes, 
         ]))
     elif kind == "form":
         content_type = draw(st.sampled_from(["application/x-www-form-urlencoded", *CONTENT_TYPES]))
-        body = draw(shaped_body(ep))
+        body = draw(shaped_body(ep, known))
         data = "&".join(f"{quote(str(k))}={quote(str(v))}" for k, v in body.items()).encode()
         if draw(st.booleans()):
             data += draw(st.sampled_from([b"&%ff=%fe", b"&&&", b"=&=", b"&a", b"%", b"\xff"]))
@@ -360,7 +367,9 @@ def raw_body(draw: st.DrawFn, ep: Endpoint, deep: bool = False) -> tuple[bytes, 
 
 
 @st.composite
-def hostile_requests(draw: st.DrawFn, table: Routes, deep: bool = False) -> Callable[[Tessera, Victim], HostileRequest]:
+def hostile_requests(
+    draw: st.DrawFn, table: Routes, known: Known, deep: bool = False
+) -> Callable[[Tessera, Victim], HostileRequest]:
     """A request plan, made concrete with the app and the victim's credentials of the moment.
 
     ``deep``: only the body is hostile; the transport (origin, content type, the victim's cookies) is what a
@@ -378,7 +387,7 @@ def hostile_requests(draw: st.DrawFn, table: Routes, deep: bool = False) -> Call
     if not deep and draw(st.integers(0, 14)) == 0:
         full += "/"
     headers: list[tuple[bytes, bytes]] = []
-    body, content_type = draw(raw_body(ep, deep)) if method != "GET" or draw(st.integers(0, 4)) == 0 else (b"", None)
+    body, content_type = draw(raw_body(ep, known, deep)) if method != "GET" or draw(st.integers(0, 4)) == 0 else (b"", None)
     if content_type is not None and body:
         headers.append((b"content-type", content_type.encode("latin-1", "replace")))
     cookies = draw(cookie_headers(deep))
@@ -411,6 +420,9 @@ def hostile_requests(draw: st.DrawFn, table: Routes, deep: bool = False) -> Call
             st.sampled_from([*(ep.query.fields if ep.query else ()), "callbackURL", "token", "x", "disableCookieCache"]),
             hostile_text, max_size=3,
         ))
+        real = {name: st.sampled_from(known[name]) for name in (ep.query.fields if ep.query else ()) if known.get(name)}
+        if real:  # a real row's, so the lookup finds something
+            params.update(draw(st.fixed_dictionaries({}, optional=real)))
         query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in params.items()).encode()
         if draw(st.booleans()):
             query += draw(st.sampled_from([b"&%ff=%fe", b"&a&a&a", b"&callbackURL=1&callbackURL=2", b"%", b"&=&"]))
@@ -481,7 +493,7 @@ def error_log() -> Iterator[ErrorLog]:
 CODELESS = {b"", b"Not Found"}
 
 
-def check_answer(req: HostileRequest, answer: Answer, errors: ErrorLog) -> None:
+def check_answer(req: HostileRequest, answer: Answer, errors: ErrorLog, codeless: frozenset[str]) -> None:
     where = req.describe()
     assert answer.status < 500, f"{answer.status} {answer.body[:500]!r} for {where}"
     logged = [f"{r.getMessage()} {r.exc_info[1]!r}" if r.exc_info else r.getMessage() for r in errors.records]
@@ -489,14 +501,14 @@ def check_answer(req: HostileRequest, answer: Answer, errors: ErrorLog) -> None:
     if 400 <= answer.status < 500 and answer.body not in CODELESS:
         data = _json.loads(answer.body)
         assert isinstance(data, dict) and isinstance(data.get("message"), str), f"{answer.body!r} for {where}"
-        assert isinstance(data.get("code"), str) or data["message"] in CODELESS_MESSAGES, f"{answer.body!r} for {where}"
+        assert isinstance(data.get("code"), str) or data["message"] in codeless, f"{answer.body!r} for {where}"
 
 
 # Better Auth answers these with a message and no code; tessera keeps its exact shape
-CODELESS_MESSAGES = {
+CODELESS_MESSAGES = frozenset({
     NO_FIELDS, SAME_EMAIL, BaseErrorCodes.VERIFICATION_EMAIL_NOT_ENABLED.message,
     PASSWORD_CHANGE_REFUSED, USER_DELETE_REFUSED,  # a database hook's veto: tessera's own, codeless alike
-}
+})
 
 
 async def sign_in_victim(auth: Tessera, victim: Victim) -> None:
@@ -535,6 +547,8 @@ class Session:
     """An app, its victim and a private event loop, so each hypothesis example runs its request as it is drawn
     (with the victim's current cookies) and a failure shrinks to the smallest request that shows it."""
 
+    codeless = CODELESS_MESSAGES
+
     def __init__(self, auth: Tessera) -> None:
         self.auth = auth
         self.victim = Victim()
@@ -548,15 +562,20 @@ class Session:
         self.run(self.auth.adapter.close())
         self.loop.close()
 
+    async def prepare(self) -> Known:
+        """Put back what a previous request legitimately changed; the real values requests may name."""
+        if not await victim_signed_in(self.auth, self.victim):
+            await sign_in_victim(self.auth, self.victim)
+        return {}
+
     def check(self, data: st.DataObject, errors: ErrorLog, table: Routes | None = None, deep: bool = False) -> None:
         auth, victim = self.auth, self.victim
-        if not self.run(victim_signed_in(auth, victim)):
-            self.run(sign_in_victim(auth, victim))
-        req = data.draw(hostile_requests(table or self.table, deep))(auth, victim)
+        known = self.run(self.prepare())
+        req = data.draw(hostile_requests(table or self.table, known, deep))(auth, victim)
         before = self.run(snapshot(auth, victim))
         errors.records.clear()
         answer = self.run(send_asgi(auth, req))
-        check_answer(req, answer, errors)
+        check_answer(req, answer, errors, self.codeless)
         if 400 <= answer.status < 500:
             assert self.run(snapshot(auth, victim)) == before, f"a rejected request wrote: {req.describe()}"
 
