@@ -1,5 +1,5 @@
-"""An app with the passkey plugin on memory, SQLite and PostgreSQL, a clock the tests move, and two signed-in
-users (Alice and Bob), each with a software authenticator for this site."""
+"""An app with the passkey plugin on every backend (memory, SQLite, PostgreSQL, MySQL), a clock the tests move,
+and two signed-in users (Alice and Bob), each with a software authenticator for this site."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ import pytest
 from tessera import Tessera
 from tessera.plugins.passkey import passkey
 from tests._helpers import BASE, Client, make_auth
-from tests._services import AdapterPool, _memory
+from tests._services import BACKENDS, AdapterPool, _memory
 from tests._tokens import Clock
 
 from .authenticator import SoftAuthenticator
 
-BACKENDS = ["memory", "sqlite", "postgresql"]
 RP_ID = "127.0.0.1"
 CHALLENGE_COOKIE = "better-auth.better-auth-passkey"
 

@@ -13,7 +13,7 @@ from ...endpoints import Endpoint, endpoint
 from ...errors import APIError
 from ...session.issue import create_session, set_session_cookies
 from ...session.resolver import resolve_session
-from ...validation import F, Shape, validation_error
+from ...validation import F, Shape, column_issue, validation_error
 from ..two_factor.challenge import MULTI_FACTOR
 from . import ceremony
 from .errors import PasskeyErrorCodes
@@ -37,6 +37,14 @@ VERIFY_REGISTRATION_BODY = Shape({
 VERIFY_AUTHENTICATION_BODY = Shape({"response": F("object")})
 ID_BODY = Shape({"id": F("string")})
 UPDATE_BODY = Shape({"id": F("string"), "name": F("string")})
+
+
+def storable_name(name: str | None) -> str | None:
+    """The passkey's name, refused as a 400 when a backend's column cannot hold it (MySQL's ``TEXT``)."""
+    issue = column_issue("string", False, name)
+    if issue is not None:
+        raise validation_error([f"[body.name] {issue}"])
+    return name
 
 
 def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
@@ -123,6 +131,7 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
     async def verify_passkey_registration(ctx: RequestContext) -> Any:
         session = ctx.session
         assert session is not None
+        name = storable_name((ctx.body.get("name") or "").strip() or None)
         failed = APIError(400, PasskeyErrorCodes.FAILED_TO_VERIFY_REGISTRATION)
         origins = expected_origins(ctx, failed, failed)
         challenge = await ceremony.consume_challenge(ctx, cookie_key, "registration")
@@ -141,7 +150,6 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         transports = inner.get("transports") if isinstance(inner, dict) else None
         if not isinstance(transports, list) or not all(isinstance(t, str) and "," not in t for t in transports):
             transports = []
-        name = (ctx.body.get("name") or "").strip() or None
         data = {
             "id": ctx.auth.generate_id(table), "name": name, "userId": session.user_id, "credentialID": credential.credential_id,
             "publicKey": ceremony.encode_public_key(credential.public_key), "counter": credential.counter,
@@ -236,7 +244,7 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
 
     @endpoint("/passkey/update-passkey", "POST", name="update_passkey", session="sensitive", body=UPDATE_BODY)
     async def update_passkey(ctx: RequestContext) -> Any:
-        name = ctx.body["name"].strip()
+        name = storable_name(ctx.body["name"].strip())
         if not name:
             raise validation_error(["[body.name] Too small: expected string to have >=1 characters"])
         row = await owned_passkey(ctx, ctx.body["id"])
