@@ -24,7 +24,7 @@ from tessera.plugins.bearer import bearer
 from tessera.plugins.organization import organization
 from tessera.plugins.passkey import passkey
 from tessera.plugins.two_factor import two_factor
-from tests._helpers import Client, make_auth
+from tests._helpers import BASE, Client, make_auth
 from tests.api.test_hostile_requests import (
     CODELESS_MESSAGES,
     EMAIL,
@@ -41,6 +41,7 @@ from tests.api.test_hostile_requests import (
     database_url,
     error_log,
 )
+from tests.plugins.passkey.authenticator import SoftAuthenticator
 
 __all__ = ["database_url", "error_log"]  # fixtures, used by name
 
@@ -56,6 +57,7 @@ PLUGIN_CODELESS_MESSAGES = frozenset({
     "user id or role is required", "user not found", "Teams are not enabled", "Organization ID is required",
     "User email cannot be passed for client side API calls.", "Missing session headers, or email query parameter.",
     "You are not a member of this organization", "Failed to verify backup code. Please try again.",
+    "User not found", "Not authenticated",
 })
 
 
@@ -78,59 +80,79 @@ class Stage(Session):
         self.table = Routes(r for r in self.table if r[1].startswith(PREFIXES))
 
     async def prepare(self) -> Known:
-        auth, victim, find = self.auth, self.victim, self.auth.adapter.find_one
+        auth, victim = self.auth, self.victim
         for email in (EMAIL, TARGET):  # else signing in again stops at the second factor, or at the ban
-            user = await find("user", [Where("email", email)])
+            user = await self.find("user", email=email)
             if user is not None and (user.get("twoFactorEnabled") or user.get("banned")):
                 await auth.context.store.update_user(user["id"], {"twoFactorEnabled": False, "banned": False})
         await super().prepare()
-        if (await find("user", [Where("id", victim.user["id"])]) or {}).get("role") != "admin":
+        if (await self.find("user", id=victim.user["id"]) or {}).get("role") != "admin":
             await auth.context.store.update_user(victim.user["id"], {"role": "admin"})
         owner = Client(auth)
         owner.cookies = dict(victim.cookies)
-        target = await find("user", [Where("email", TARGET)])
-        if target is None or not await find("session", [Where("userId", target["id"])]):
+        target = await self.target()
+        org = await self.organization(owner)
+        member = await self.find("member", organizationId=org["id"], userId=target["id"])
+        if member is None:
+            member = await auth.api.add_member(body={"userId": target["id"], "role": "member", "organizationId": org["id"]})
+        team = await self.find("team", organizationId=org["id"]) or await self.created(
+            owner, "/organization/create-team", {"name": "Team", "organizationId": org["id"]})
+        invitation = await self.find("invitation", email=INVITEE, status="pending") or await self.created(
+            owner, "/organization/invite-member", {"email": INVITEE, "role": "member", "organizationId": org["id"]})
+        key = await self.find("passkey", userId=victim.user["id"]) or await self.passkey(owner)
+        sessions = await auth.context.store.list_sessions(target["id"])
+        return {
+            "userId": [target["id"], victim.user["id"]], "id": [target["id"], key["id"]],
+            "organizationId": [org["id"]], "organizationSlug": [SLUG], "slug": [SLUG], "teamId": [team["id"]],
+            "invitationId": [invitation["id"]], "memberIdOrEmail": [member["id"], TARGET], "memberId": [member["id"]],
+            "role": ["member", "admin", "user"], "sessionToken": [s["token"] for s in sessions[:1]],
+            "email": [INVITEE, TARGET],
+        }
+
+    async def find(self, model: str, **equal: Any) -> dict[str, Any] | None:
+        return await self.auth.adapter.find_one(model, [Where(k, v) for k, v in equal.items()])
+
+    @staticmethod
+    async def created(client: Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        r = await client.post(path, body)
+        assert r.status == 200, r.body
+        row: dict[str, Any] = r.json_body()
+        return row
+
+    async def target(self) -> dict[str, Any]:
+        """Another user, with a session: what admin endpoints act on."""
+        auth = self.auth
+        target = await self.find("user", email=TARGET)
+        if target is None or not await self.find("session", userId=target["id"]):
             if target is not None:  # set-user-password may have changed it
                 hashed = await auth.context.email_and_password.password.hash(PASSWORD)
                 await auth.context.store.set_password(target["id"], hashed)
             r = await (Client(auth).sign_up(TARGET) if target is None else Client(auth).sign_in(TARGET))
             assert r.status == 200, r.body
-            target = await find("user", [Where("email", TARGET)])
+            target = await self.find("user", email=TARGET)
             assert target is not None
-        org = await find("organization", [Where("slug", SLUG)])
+        return target
+
+    async def organization(self, owner: Client) -> dict[str, Any]:
+        """The victim's organization, active in their session, with them as a member."""
+        victim_id = self.victim.user["id"]
+        org = await self.find("organization", slug=SLUG)
         if org is None:
-            r = await owner.post("/organization/create", {"name": "Victim Org", "slug": SLUG})
-            assert r.status == 200, r.body
-            org = r.json_body()
-        elif not await find("member", [Where("organizationId", org["id"]), Where("userId", victim.user["id"])]):
-            await auth.api.add_member(body={"userId": victim.user["id"], "role": "owner", "organizationId": org["id"]})
-        member = await find("member", [Where("organizationId", org["id"]), Where("userId", target["id"])])
-        if member is None:
-            member = await auth.api.add_member(body={"userId": target["id"], "role": "member", "organizationId": org["id"]})
-        team = await find("team", [Where("organizationId", org["id"])])
-        if team is None:
-            r = await owner.post("/organization/create-team", {"name": "Team", "organizationId": org["id"]})
-            assert r.status == 200, r.body
-            team = r.json_body()
-        invitation = await find("invitation", [Where("email", INVITEE), Where("status", "pending")])
-        if invitation is None:
-            r = await owner.post("/organization/invite-member", {"email": INVITEE, "role": "member",
-                                                                  "organizationId": org["id"]})
-            assert r.status == 200, r.body
-            invitation = r.json_body()
-        token = auth.context.signer.unsign(victim.cookies[auth.context.cookies.session_token])
-        session = await find("session", [Where("token", token)])
+            org = await self.created(owner, "/organization/create", {"name": "Victim Org", "slug": SLUG})
+        elif not await self.find("member", organizationId=org["id"], userId=victim_id):
+            await self.auth.api.add_member(body={"userId": victim_id, "role": "owner", "organizationId": org["id"]})
+        names = self.auth.context.cookies
+        session = await self.find("session", token=self.auth.context.signer.unsign(owner.cookies[names.session_token]))
         if session is not None and session.get("activeOrganizationId") != org["id"]:
-            r = await owner.post("/organization/set-active", {"organizationId": org["id"]})
-            assert r.status == 200, r.body
-            victim.cookies.update(owner.cookies)
-        sessions = await auth.context.store.list_sessions(target["id"])
-        return {
-            "userId": [target["id"], victim.user["id"]], "id": [target["id"]], "organizationId": [org["id"]],
-            "organizationSlug": [SLUG], "slug": [SLUG], "teamId": [team["id"]], "invitationId": [invitation["id"]],
-            "memberIdOrEmail": [member["id"], TARGET], "memberId": [member["id"]], "role": ["member", "admin", "user"],
-            "sessionToken": [s["token"] for s in sessions[:1]], "email": [INVITEE, TARGET],
-        }
+            await self.created(owner, "/organization/set-active", {"organizationId": org["id"]})
+            self.victim.cookies.update(owner.cookies)
+        return org
+
+    async def passkey(self, owner: Client) -> dict[str, Any]:
+        device = SoftAuthenticator(origin=BASE, rp_id="127.0.0.1")
+        r = await owner.get("/passkey/generate-register-options")
+        assert r.status == 200, r.body
+        return await self.created(owner, "/passkey/verify-registration", {"response": device.register(r.json_body())})
 
 
 def fuzz(stage: Stage, errors: ErrorLog, examples: int, route: Routes | None = None, deep: bool = False) -> None:
