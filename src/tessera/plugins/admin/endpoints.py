@@ -42,6 +42,8 @@ SEARCH_OPERATORS = ("contains", "starts_with", "ends_with")
 SORT_DIRECTIONS = ("asc", "desc")
 FILTER_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "starts_with", "ends_with")
 BAN_FIELDS = ("banned", "banReason", "banExpires")
+#: the largest LIMIT / OFFSET every backend binds (SQLAlchemy sends them as a 32-bit INTEGER)
+MAX_PAGE_BOUND = 2**31 - 1
 _UNDEFINED = object()
 
 USER_ID_BODY = Shape({"userId": F("any", optional=True)})
@@ -192,16 +194,15 @@ def build_endpoints(plugin: AdminPlugin) -> tuple[Endpoint, ...]:
         adapter = ctx.auth.adapter
         rows = await adapter.find_many(
             "user", where,
-            limit=int(limit) if limit and limit > 0 else ctx.auth.store.find_many_limit,
-            offset=int(offset) if offset and offset > 0 else None,
+            limit=page_bound(limit) or ctx.auth.store.find_many_limit, offset=page_bound(offset),
             sort_by=sort,
         )
         total = await adapter.count("user", where)
         result: dict[str, Any] = {"users": [public_user(ctx, r) for r in rows], "total": total}
         if limit:
-            result["limit"] = limit
+            result["limit"] = as_json_number(limit)
         if offset:
-            result["offset"] = offset
+            result["offset"] = as_json_number(offset)
         return result
 
     @endpoint("/admin/get-user", "GET", name="get_user", query=Shape({"id": F("string")}), tags=("admin",))
@@ -513,6 +514,19 @@ def check_enums(values: Mapping[str, Any], enums: Mapping[str, Sequence[str]]) -
             issues.append(f"[query.{name}] Invalid option: expected one of {choices}")
     if issues:
         raise validation_error(issues)
+
+
+def page_bound(number: int | float | None) -> int | None:
+    """A positive ``limit`` / ``offset`` as a statement can carry it: at most ``MAX_PAGE_BOUND`` (a bigger one
+    selects the same rows, and the drivers refuse it as a 500), ``None`` when absent or not positive."""
+    if not number or number <= 0:
+        return None
+    return min(int(number), MAX_PAGE_BOUND)
+
+
+def as_json_number(number: int | float) -> int | float:
+    """``number`` as JSON can carry it: an integer beyond 64 bits as the float JavaScript holds anyway."""
+    return float(number) if isinstance(number, int) and not -(2**63) <= number < 2**64 else number
 
 
 def js_number(value: Any) -> int | float | None:

@@ -8,6 +8,7 @@ cache is safe to use here: a member whose role changed is judged by the new role
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from ...context import RequestContext
@@ -16,7 +17,7 @@ from ...endpoints import Endpoint, endpoint
 from ...errors import APIError
 from ...session.resolver import resolve_session
 from ...validation import F, Shape, validation_error
-from ..admin.endpoints import js_string, requested_permissions
+from ..admin.endpoints import MAX_PAGE_BOUND, js_string, page_bound, requested_permissions
 from ._common import Org, min_one, signed_in, unauthorized
 from .config import resolve
 from .errors import OrganizationErrorCodes as E
@@ -270,23 +271,26 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
     )
 
 
+ASCII_DIGITS = frozenset("0123456789")
+
+
 def _positive_int(value: Any) -> int | None:
     """``membersLimit``: a number, or a string ``parseInt`` reads."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return int(value) if value > 0 else None
+        return page_bound(value) if math.isfinite(value) else None
     if isinstance(value, str):
         digits = value.strip()
         sign = digits[:1] if digits[:1] in "+-" else ""
         digits = digits[len(sign):]
-        n = 0
         for i, ch in enumerate(digits):
-            if not ch.isdigit():
+            if ch not in ASCII_DIGITS:  # parseInt's digits: not "²", which ``str.isdigit`` accepts and int() refuses
                 digits = digits[:i]
                 break
-        n = int(digits) if digits else 0
-        return n if n > 0 and sign != "-" else None
+        if not digits or sign == "-":
+            return None
+        return page_bound(int(digits) if len(digits) <= len(str(MAX_PAGE_BOUND)) else MAX_PAGE_BOUND)
     return None
 
 

@@ -20,7 +20,16 @@ from ...endpoints import Endpoint, endpoint
 from ...errors import APIError, BaseErrorCodes
 from ...session.resolver import resolve_session
 from ...validation import F, Shape, validation_error
-from ..admin.endpoints import FILTER_OPERATORS, SORT_DIRECTIONS, check_enums, column, condition, js_number, js_string
+from ..admin.endpoints import (
+    FILTER_OPERATORS,
+    SORT_DIRECTIONS,
+    check_enums,
+    column,
+    condition,
+    js_number,
+    js_string,
+    page_bound,
+)
 from ._common import Org, bare, check_roles_shape, signed_in
 from .access import parse_role_list, parse_roles
 from .config import resolve
@@ -233,8 +242,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         cap = options.membership_limit if isinstance(options.membership_limit, int) else 100
         rows = await org.store.members(
             organization_id, where=where, sort_by=sort,
-            limit=int(limit) if limit and limit > 0 else (cap or 100),
-            offset=int(offset) if offset and offset > 0 else None,
+            limit=page_bound(limit) or cap or 100, offset=page_bound(offset),
         )
         total = await org.store.count_members(organization_id, where)
         return {"members": await org.store.with_users(rows), "total": total}
