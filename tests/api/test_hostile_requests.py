@@ -137,6 +137,11 @@ NASTY = st.sampled_from([
     "\x00", "a\x00b", "n" * 256, "i" * 70_000, "\u00e9" * 40_000, 2**31, -(2**31) - 1, 2**63, -(2**63) - 1, 1.5,
     -0.0, 1e308, True, None, "", [], {}, {"a": "\x00"}, ["\x00"], "2026-01-01T00:00:00.000Z", "\U0001f600" * 20_000,
 ])
+# the query-string values that break a number's parsing or its column: pages, limits, offsets
+NASTY_QUERY = st.sampled_from([
+    "99999999999999999999", "-99999999999999999999", "9223372036854775808", "2147483648", "3e9", "1e400", "-0",
+    "1.5", "0x10", "\u00b2", "9" * 5000, "\x00",
+])
 USER_FIELDS = ["id", "email", "emailVerified", "name", "image", "createdAt", "updatedAt", "age", "nickname", "role",
                "password", "userId", "token", "__proto__", "constructor"]
 
@@ -367,6 +372,24 @@ def raw_body(draw: st.DrawFn, ep: Endpoint, known: Known, deep: bool = False) ->
 
 
 @st.composite
+def query_params(draw: st.DrawFn, ep: Endpoint, known: Known) -> dict[str, str]:
+    """Query parameters: real values but one (as ``one_bad_field``), or any few of them and some unknown."""
+    names = list(ep.query.fields) if ep.query is not None else []
+    real = {name: st.sampled_from(known[name]) for name in names if known.get(name)}
+    if names and odds(draw, 4):
+        params = {name: draw(value) for name, value in real.items()}
+        params[draw(st.sampled_from(names))] = draw(NASTY_QUERY if odds(draw, 6) else hostile_text)
+        return params
+    params = draw(st.dictionaries(
+        st.sampled_from([*names, "callbackURL", "token", "x", "disableCookieCache"]), hostile_text | NASTY_QUERY,
+        max_size=3,
+    ))
+    if real:  # a real row's, so the lookup finds something
+        params.update(draw(st.fixed_dictionaries({}, optional=real)))
+    return params
+
+
+@st.composite
 def hostile_requests(
     draw: st.DrawFn, table: Routes, known: Known, deep: bool = False
 ) -> Callable[[Tessera, Victim], HostileRequest]:
@@ -416,13 +439,7 @@ def hostile_requests(
             headers.append((name, draw(st.sampled_from(values)).encode("latin-1")))
     query = b""
     if ep.query is not None or draw(st.integers(0, 3)) == 0:
-        params = draw(st.dictionaries(
-            st.sampled_from([*(ep.query.fields if ep.query else ()), "callbackURL", "token", "x", "disableCookieCache"]),
-            hostile_text, max_size=3,
-        ))
-        real = {name: st.sampled_from(known[name]) for name in (ep.query.fields if ep.query else ()) if known.get(name)}
-        if real:  # a real row's, so the lookup finds something
-            params.update(draw(st.fixed_dictionaries({}, optional=real)))
+        params = draw(query_params(ep, known))
         query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in params.items()).encode()
         if draw(st.booleans()):
             query += draw(st.sampled_from([b"&%ff=%fe", b"&a&a&a", b"&callbackURL=1&callbackURL=2", b"%", b"&=&"]))
