@@ -89,6 +89,18 @@ async def test_check_slug(make_world: MakeWorld) -> None:
     assert code(await Client(w.auth).post("/organization/check-slug", {"slug": "x"})) == (401, "UNAUTHORIZED")
 
 
+@pytest.mark.parametrize("field", ["name", "slug"])
+async def test_update_to_a_null_name_or_slug_is_refused_and_changes_nothing(make_world: MakeWorld, field: str) -> None:
+    w = await make_world()
+    acme = await w.org("acme")
+    r = await w.alice.post("/organization/update", {"organizationId": acme["id"], "data": {field: None}})
+    assert (r.status, r.json_body()) == (400, {
+        "message": f"[body.data.{field}] Invalid input: expected string, received null", "code": "VALIDATION_ERROR",
+    })
+    row = await w.auth.adapter.find_one("organization", [Where("id", acme["id"])])
+    assert row is not None and (row["name"], row["slug"]) == ("Acme", "acme")
+
+
 async def test_update_needs_the_permission_and_a_free_slug(make_world: MakeWorld) -> None:
     w = await make_world()
     acme = await w.org("acme")

@@ -132,6 +132,15 @@ def bare(status: int) -> APIError:
     return APIError(status, None, body=b"")
 
 
+def refuse_null(body: Mapping[str, Any], *names: str, where: str = "body") -> None:
+    """zod's non-nullable ``z.string().optional()`` on ``names``: ``null`` for a NOT NULL column is a 400, where the
+    database would refuse it as a 500."""
+    issues = [f"[{where}.{name}] Invalid input: expected string, received null"
+              for name in names if name in body and body[name] is None]
+    if issues:
+        raise validation_error(issues)
+
+
 def min_one(body: Mapping[str, Any], *names: str, where: str = "body") -> None:
     """zod's ``z.string().min(1)`` on the present ``names``."""
     issues = [

@@ -18,7 +18,7 @@ from ...errors import APIError
 from ...session.resolver import resolve_session
 from ...validation import F, Shape, validation_error
 from ..admin.endpoints import MAX_PAGE_BOUND, js_string, page_bound, requested_permissions
-from ._common import Org, min_one, signed_in, unauthorized
+from ._common import Org, min_one, refuse_null, signed_in, unauthorized
 from .config import resolve
 from .errors import OrganizationErrorCodes as E
 from .invitations import build_invitation_endpoints
@@ -125,6 +125,7 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
         except APIError as exc:
             raise validation_error([exc.message.replace("[body.", "[body.data.")]) from None
         min_one(data, "name", "slug", where="body.data")
+        refuse_null(data, "name", "slug", where="body.data")
         session = await resolve_session(ctx)
         if session is None:
             raise unauthorized("User not found")
