@@ -144,6 +144,8 @@ NASTY_QUERY = st.sampled_from([
 ])
 USER_FIELDS = ["id", "email", "emailVerified", "name", "image", "createdAt", "updatedAt", "age", "nickname", "role",
                "password", "userId", "token", "__proto__", "constructor"]
+# the columns an object field (``data`` of an update) may name: the user's and the plugins' rows
+COLUMNS = [*USER_FIELDS, "slug", "logo", "metadata", "banned", "banReason", "banExpires", "twoFactorEnabled"]
 
 
 @st.composite
@@ -197,8 +199,11 @@ def one_bad_field(draw: st.DrawFn, ep: Endpoint, known: Known) -> Any:
     """A body valid in every field but one (declared, or one a client may not or need not send)."""
     fields = dict(ep.body.fields) if ep.body is not None else {}
     body = {name: draw(valid_value(name, spec, known)) for name, spec in fields.items()}
-    target = draw(st.sampled_from([*fields, *USER_FIELDS]))
-    body[target] = draw(NASTY if odds(draw, 6) else json_values)
+    inside = [f"{name}.{column}" for name, spec in fields.items() if spec.kind == "object" for column in COLUMNS]
+    target = draw(st.sampled_from([*fields, *USER_FIELDS, *inside]))
+    value = draw(NASTY if odds(draw, 6) else json_values)
+    outer, _, column = target.partition(".")
+    body[outer] = {column: value} if column else value  # an object field (``data``) gets one bad column
     return body
 
 
