@@ -2,18 +2,22 @@
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
-endpoints get past their first checks: the victim is an admin, owns an organization with a team, another member
-and a pending invitation, and requests name those rows (``Known``) as often as they name made-up ones. Whatever
-a successful request changed (a role, a removed member, a deleted organization) is put back before the next.
+endpoints get past their first checks: the victim is an admin, holds a passkey, owns an organization with a team,
+another member and a pending invitation, and requests name those rows (``Known``) as often as they name made-up
+ones. Whatever a successful request changed (a role, a ban, a removed member, a deleted organization) is put back
+before the next.
 
-The memory run covers every plugin route; the SQLite and PostgreSQL runs send hostile bodies to each plugin
-endpoint that writes, with the transport a browser's.
+The memory run covers every plugin route, with any transport and then with a browser's; the SQLite, PostgreSQL
+and MySQL runs send hostile bodies and queries, the transport a browser's, to each plugin endpoint that writes or
+reads with a query. ``TESSERA_FUZZ_SCALE`` and ``TESSERA_FUZZ_RANDOM`` explore further, as for the core's.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,12 +42,11 @@ from tests.api.test_hostile_requests import (
     Session,
     _migrated,
     app_options,
-    database_url,
     error_log,
 )
 from tests.plugins.passkey.authenticator import SoftAuthenticator
 
-__all__ = ["database_url", "error_log"]  # fixtures, used by name
+__all__ = ["error_log"]  # a fixture, used by name
 
 PREFIXES = ("/admin/", "/two-factor/", "/organization/", "/passkey/")
 SLUG = "victim-org"
@@ -173,6 +176,19 @@ def test_no_plugin_route_answers_hostile_input_with_a_5xx(error_log: ErrorLog) -
             fuzz(stage, error_log, EXAMPLES_PER_ROUTE, Routes([route]), deep=True)
     finally:
         stage.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """MySQL too: its ``TEXT`` and ``VARCHAR`` limits are where a plugin's unchecked write fails."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fuzz.db'}"
+    server = request.getfixturevalue(f"{request.param}_server")
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(server.create())
+    finally:
+        loop.close()
 
 
 def test_rejected_plugin_writes_leave_no_partial_rows(database_url: str, error_log: ErrorLog) -> None:
