@@ -425,17 +425,17 @@ def build_endpoints(plugin: AdminPlugin) -> tuple[Endpoint, ...]:
         if not admin_id:
             raise APIError(400, None, "You are not impersonating anyone")
         if await auth.store.find_user_by_id(str(admin_id)) is None:
-            raise APIError(500, None, "Failed to find user")
+            raise APIError(400, AdminErrorCodes.FAILED_TO_FIND_USER)
         cookies = auth.cookies
         cookie_name = cookies.name(ADMIN_SESSION)
         raw = ctx.request.cookies.get(cookie_name)
         value = cookies.signer.unsign(raw) if raw else None
         if not value:
-            raise APIError(500, None, "Failed to find admin session")
+            raise APIError(400, AdminErrorCodes.FAILED_TO_FIND_ADMIN_SESSION)
         admin_token, _, dont_remember = value.partition(":")
         admin = await auth.store.find_session(admin_token)
         if admin is None or admin.session["userId"] != admin_id or admin.session["expiresAt"] <= auth.now():
-            raise APIError(500, None, "Failed to find admin session")
+            raise APIError(400, AdminErrorCodes.FAILED_TO_FIND_ADMIN_SESSION)
         revoked = await auth.store.delete_session(session.token)
         if revoked is not None:
             auth.plugin_state["revocations"].revoke([revoked])

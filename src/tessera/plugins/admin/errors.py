@@ -38,3 +38,7 @@ class AdminErrorCodes(ErrorCodes):
     YOU_CANNOT_IMPERSONATE_WITH_BEARER = code(
         "Impersonation is not supported with bearer authentication. Use a cookie session instead"
     )
+    # tessera's codes for Better Auth's code-less 500s of stop-impersonating: a missing or forged cookie is the
+    # client's input, so a 400
+    FAILED_TO_FIND_ADMIN_SESSION = code("Failed to find admin session")
+    FAILED_TO_FIND_USER = code("Failed to find user")
