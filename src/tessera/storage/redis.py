@@ -11,7 +11,8 @@ listed node is a seed, the rest is discovered), or ``cluster=True`` with a plain
 ``redis.asyncio.RedisCluster`` (not valkey-py's ``ValkeyCluster``: it is refused). What changes on a cluster:
 
 * ``get_session`` (on a standalone server: one script per read, and the reads started in the same event-loop
-  turn leave as one pipeline, so a busy process pays one write and one wake-up for all of them) cannot be one
+  turn leave in one write, on the session-read connection of ``redis_lane.py`` or else as a redis-py pipeline,
+  so a busy process pays one write and one wake-up for all of them) cannot be one
   script: a session (``<token>``) and its user's marker
   (``revoked-sessions-before-<userId>``) hash to different slots, and neither name may change (Better Auth's
   layout). The storage remembers which user each token belongs to (a token's user never changes), so it reads
@@ -44,6 +45,7 @@ except ImportError as exc:  # pragma: no cover - depends on installed extras
 
 from .. import _json
 from .base import Event
+from .redis_lane import LaneDown, SessionReadLane
 
 _INCREMENT = """
 local n = redis.call('INCR', KEYS[1])
@@ -183,6 +185,8 @@ class RedisStorage:
         #: session reads waiting for this loop turn's pipeline: (key, marker prefix key, the reader's future)
         self._reads: list[tuple[str, str, asyncio.Future[Any]]] | None = None
         self._flushes: set[asyncio.Task[None]] = set()
+        #: a dedicated connection for session reads (standalone servers, plain TCP or a Unix socket)
+        self._lane = None if self.cluster else SessionReadLane.for_client(client)
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -290,23 +294,13 @@ class RedisStorage:
             task.add_done_callback(self._flushes.discard)
 
     async def _read_sessions(self, reads: list[tuple[str, str, asyncio.Future[Any]]]) -> None:
-        """One ``EVALSHA`` per read, all in one pipeline (one write, one wake-up); a lone read is sent as is.
+        """One ``EVALSHA`` per read, all in one write and one wake-up (on the session lane when there is one,
+        else a redis-py pipeline; a lone read through redis-py is sent as is).
 
         Commands are not merged: every read is its own script call, as if it had been sent alone.
         """
         try:
-            if len(reads) == 1:
-                key, marker, _ = reads[0]
-                results: list[Any] = [await self._get_session(keys=[key], args=[marker])]
-            else:
-                pipe = self.client.pipeline(transaction=False)
-                for key, marker, _ in reads:
-                    pipe.evalsha(self._get_session.sha, 1, key, marker)
-                results = await pipe.execute(raise_on_error=False)
-                for i, result in enumerate(results):
-                    if isinstance(result, NoScriptError):  # the server lost its scripts: the call loads it
-                        key, marker, _ = reads[i]
-                        results[i] = await self._get_session(keys=[key], args=[marker])
+            results = await self._session_replies(reads)
         except BaseException as exc:
             for _, _, future in reads:
                 if not future.done():
@@ -321,6 +315,37 @@ class RedisStorage:
                 future.set_exception(result)
             else:
                 future.set_result(result)
+
+    async def _session_replies(self, reads: list[tuple[str, str, asyncio.Future[Any]]]) -> list[Any]:
+        lane = self._lane
+        if lane is not None and lane.available:
+            try:
+                replies = await lane.evalsha(self._get_session.sha, [(key, marker) for key, marker, _ in reads])
+            except LaneDown:
+                pass  # redis-py reads them, and reports the outage if it is one
+            else:
+                return await self._repeat_failed(reads, replies, Exception)
+        if len(reads) == 1:
+            key, marker, _ = reads[0]
+            return [await self._get_session(keys=[key], args=[marker])]
+        pipe = self.client.pipeline(transaction=False)
+        for key, marker, _ in reads:
+            pipe.evalsha(self._get_session.sha, 1, key, marker)
+        return await self._repeat_failed(reads, await pipe.execute(raise_on_error=False), NoScriptError)
+
+    async def _repeat_failed(
+        self, reads: list[tuple[str, str, asyncio.Future[Any]]], results: list[Any], kind: type[Exception]
+    ) -> list[Any]:
+        """Each error reply of ``kind`` read again through redis-py's script call, which loads the script the
+        server lost (``NOSCRIPT``) and raises what is still wrong; the lane repeats every error reply."""
+        for i, result in enumerate(results):
+            if isinstance(result, kind):
+                key, marker, _ = reads[i]
+                try:
+                    results[i] = await self._get_session(keys=[key], args=[marker])
+                except Exception as exc:
+                    results[i] = exc
+        return results
 
     def _remember(self, token: str, user_id: str) -> None:
         self._owners.pop(token, None)
@@ -352,6 +377,8 @@ class RedisStorage:
         return _RedisSubscription(self.client, pubsub, self._k(channel), ping_channel, connection)
 
     async def close(self) -> None:
+        if self._lane is not None:
+            await self._lane.close()
         await self.client.aclose()
 
 
