@@ -1,6 +1,6 @@
 """Outbound HTTP to identity providers: the one seam between tessera and the network.
 
-``HTTPClient`` is a ``Protocol`` with two verbs. The default implementation uses ``httpx`` (the ``oauth``
+``HTTPClient`` is a ``Protocol`` with three verbs. The default implementation uses ``httpx`` (the ``oauth``
 extra), never follows redirects (a provider endpoint that redirects is refused, as Better Auth's
 ``fetchRefusingRedirects`` does, so a tampered discovery document cannot bounce token requests elsewhere)
 and keeps one connection pool per event loop.
@@ -37,6 +37,10 @@ class HTTPClient(Protocol):
     async def post_form(
         self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
     ) -> HTTPResult: ...
+
+    async def post_json(self, url: str, body: Any = None, headers: Mapping[str, str] | None = None) -> HTTPResult:
+        """POST ``body`` as JSON (``None``: an empty body), for the providers whose user API is a POST."""
+        ...
 
 
 class HttpxClient:
@@ -88,6 +92,13 @@ class HttpxClient:
         return await self._send(
             "POST", url, data=dict(data), headers={"accept": "application/json", **(headers or {})}
         )
+
+    async def post_json(self, url: str, body: Any = None, headers: Mapping[str, str] | None = None) -> HTTPResult:
+        sent = {"accept": "application/json", **(headers or {})}
+        if body is None:
+            return await self._send("POST", url, headers=sent)
+        sent.setdefault("content-type", "application/json")
+        return await self._send("POST", url, content=_json.dumps_str(body).encode(), headers=sent)
 
     async def aclose(self) -> None:
         """Close this event loop's connection pool."""

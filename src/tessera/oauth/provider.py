@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from ..db.schema import utcnow
 from ..errors import ConfigError
-from ..jwt import ALGORITHMS, JWTError, RemoteJWKS
+from ..jwt import ALGORITHMS, JWTError, RemoteJWKS, decode_unverified
 from .client import HTTPClient, ProviderHTTPError
 from .idtoken import IDTokenVerifier
 
@@ -189,6 +189,19 @@ def with_query(url: str, params: Mapping[str, str]) -> str:
     return urlunsplit(parts._replace(query=f"{parts.query}&{query}" if parts.query else query))
 
 
+def placeholder_email(identifier: Any, namespace: str) -> str:
+    """Better Auth's ``createPlaceholderEmail``: a stable, non-routable address (RFC 6761 ``.invalid``) for a
+    provider that shares no email. It is never marked verified, so it can never link to an existing user."""
+    return f"{identifier}@{namespace}.placeholder.invalid"
+
+
+def nested(value: Any, *path: str) -> Any:
+    """``value[path[0]][path[1]]…``, or ``None`` where a step is missing or not an object."""
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
 async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
@@ -212,6 +225,17 @@ class OAuthProvider:
     #: maximum age of a client-submitted ID token (``/sign-in/social`` with ``idToken``)
     id_token_max_age: ClassVar[int | None] = None
     options_class: ClassVar[type[ProviderOptions]] = ProviderOptions
+    #: the profile key holding the account subject (``None``: ``sub`` for OpenID Connect, ``id`` otherwise)
+    subject_key: ClassVar[str | None] = None
+    #: client authentication when the options name none and a secret is configured (Better Auth's per-provider
+    #: ``authentication: "basic"``); without a secret the client is public (``none``)
+    default_token_endpoint_auth: ClassVar[TokenEndpointAuth] = "client_secret_post"
+    #: the provider refuses public clients; building it without ``client_secret`` is a configuration error
+    requires_client_secret: ClassVar[bool] = False
+    #: the authorization parameter ``options.access_type`` is sent as (Dropbox: ``token_access_type``)
+    access_type_param: ClassVar[str] = "access_type"
+    #: the authorization parameter carrying the client id (TikTok: ``client_key``)
+    client_id_param: ClassVar[str] = "client_id"
 
     def __init__(self, provider_id: str, options: ProviderOptions, http: HTTPClient, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.id = provider_id
@@ -219,6 +243,7 @@ class OAuthProvider:
         self.http = http
         self.clock = clock
         self.display_name = options.name or self.name
+        self.configure(options)
         for attr in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "issuer"):
             override = getattr(options, attr)
             if override:
@@ -232,8 +257,16 @@ class OAuthProvider:
             self.oidc = False
         self.jwks = RemoteJWKS(self.jwks_uri) if self.jwks_uri else None
         self._verifier: IDTokenVerifier | None = None
+        if self.requires_client_secret and not options.client_secret:
+            raise ConfigError(f"social_providers.{provider_id}: {self.name} needs client_secret")
         #: how the client authenticates at the token endpoint (``None``: Better Auth's default)
-        self.token_endpoint_auth: TokenEndpointAuth | None = options.token_endpoint_auth
+        self.token_endpoint_auth: TokenEndpointAuth | None = options.token_endpoint_auth or (
+            self.default_token_endpoint_auth if options.client_secret else None
+        )
+
+    def configure(self, options: ProviderOptions) -> None:
+        """Derive what depends on the options (endpoints of a tenant, region or environment); runs before the
+        explicit endpoint options are applied, so those still win."""
 
     # -- capabilities ---------------------------------------------------------------------------------
 
@@ -283,7 +316,7 @@ class OAuthProvider:
         client_id = self.options.primary_client_id
         if not client_id:
             raise ConfigError(f"social_providers.{self.id}: client_id is required")
-        params: dict[str, str] = {"response_type": "code", "client_id": client_id, "state": state}
+        params: dict[str, str] = {"response_type": "code", self.client_id_param: client_id, "state": state}
         all_scopes = self.scopes_for(scopes)
         if all_scopes:
             params["scope"] = self.scope_joiner.join(all_scopes)
@@ -295,13 +328,13 @@ class OAuthProvider:
         if self.options.prompt:
             params["prompt"] = self.options.prompt
         if self.options.access_type:
-            params["access_type"] = self.options.access_type
+            params[self.access_type_param] = self.options.access_type
         if self.options.pkce and code_verifier:
             params["code_challenge_method"] = "S256"
             params["code_challenge"] = code_challenge(code_verifier)
         extra = {**self.extra_authorization_params(), **self.options.authorization_params, **(additional_params or {})}
         for key, value in extra.items():
-            if key not in RESERVED_AUTHORIZATION_PARAMS:
+            if key not in RESERVED_AUTHORIZATION_PARAMS and key != self.client_id_param:
                 params[key] = value
         return with_query(self.authorization_endpoint, params)
 
@@ -383,10 +416,24 @@ class OAuthProvider:
         """Provider-specific claim policy (Google's hosted domain…); raise ``InvalidClaim`` to refuse."""
 
     async def fetch_userinfo(self, tokens: OAuth2Tokens) -> dict[str, Any] | None:
-        if not self.userinfo_endpoint or not tokens.access_token:
+        return await self.get_json(self.userinfo_endpoint, tokens)
+
+    async def get_json(
+        self,
+        url: str | None,
+        tokens: OAuth2Tokens,
+        headers: Mapping[str, str] | None = None,
+        *,
+        method: Literal["GET", "POST"] = "GET",
+        body: Any = None,
+    ) -> dict[str, Any] | None:
+        """One of the provider's APIs called with the access token (a POST sends ``body`` as JSON): its JSON
+        object, or ``None`` on any failure."""
+        if not url or not tokens.access_token:
             return None
+        sent = {"authorization": f"Bearer {tokens.access_token}", **(headers or {})}
         try:
-            result = await self.http.get(self.userinfo_endpoint, {"authorization": f"Bearer {tokens.access_token}"})
+            result = await (self.http.get(url, sent) if method == "GET" else self.http.post_json(url, body, sent))
         except ProviderHTTPError:
             return None
         return result.data if result.ok and isinstance(result.data, dict) else None
@@ -394,6 +441,21 @@ class OAuthProvider:
     async def fetch_profile(self, tokens: OAuth2Tokens) -> dict[str, Any] | None:
         """The profile of a plain OAuth 2.0 provider (its user API). Override per provider."""
         return await self.fetch_userinfo(tokens)
+
+    def token_response_claims(self, tokens: OAuth2Tokens) -> dict[str, Any] | None:
+        """The claims of the ID token the token endpoint just returned, decoded without a signature check.
+
+        Only for providers whose keys tessera cannot check (LINE signs web ID tokens with the channel secret)
+        or that Better Auth reads the same way: the token came straight from the provider's token endpoint
+        over TLS, in exchange for this client's code (OpenID Connect Core §3.1.3.7 allows TLS server
+        validation in place of the signature there). Never for a token a client submits.
+        """
+        if not tokens.id_token or tokens.id_token.count(".") != 2:
+            return None
+        try:
+            return decode_unverified(tokens.id_token)[1]
+        except JWTError:
+            return None
 
     async def get_user_info(
         self, tokens: OAuth2Tokens, *, expected_nonce: str | None = None, user: Any = None
@@ -430,6 +492,8 @@ class OAuthProvider:
 
     def account_subject(self, profile: Mapping[str, Any]) -> Any:
         """The provider's stable identifier for the user: ``sub`` for OpenID Connect, ``id`` otherwise."""
+        if self.subject_key is not None:
+            return profile.get(self.subject_key)
         return profile.get("sub") if self.oidc else profile.get("id", profile.get("sub"))
 
     def map_profile(self, profile: Mapping[str, Any], user: Any = None) -> dict[str, Any]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ...db.schema import utcnow
-from ..client import HTTPClient
 from ..provider import OAuthProvider, ProviderOptions
 
 
@@ -14,12 +12,11 @@ class GitLab(OAuthProvider):
     name: ClassVar[str] = "Gitlab"
     default_scopes = ("read_user",)
 
-    def __init__(self, provider_id: str, options: ProviderOptions, http: HTTPClient, *, clock: Any = utcnow) -> None:
+    def configure(self, options: ProviderOptions) -> None:
         base = (options.issuer or "https://gitlab.com").rstrip("/")
         self.authorization_endpoint = f"{base}/oauth/authorize"
         self.token_endpoint = f"{base}/oauth/token"
         self.userinfo_endpoint = f"{base}/api/v4/user"
-        super().__init__(provider_id, options, http, clock=clock)
 
     def map_profile(self, profile: Mapping[str, Any], user: Any = None) -> dict[str, Any]:
         return {

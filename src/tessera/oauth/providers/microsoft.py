@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ...db.schema import utcnow
 from ...jwt import InvalidClaim
-from ..client import HTTPClient
 from ..provider import OAuthProvider, ProviderOptions, string_bool
 
 CONSUMER_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
@@ -28,7 +26,7 @@ class Microsoft(OAuthProvider):
     id_token_max_age: ClassVar[int | None] = 3600
     options_class: ClassVar[type[ProviderOptions]] = MicrosoftOptions
 
-    def __init__(self, provider_id: str, options: ProviderOptions, http: HTTPClient, *, clock: Any = utcnow) -> None:
+    def configure(self, options: ProviderOptions) -> None:
         assert isinstance(options, MicrosoftOptions)
         authority = options.authority.rstrip("/")
         tenant = options.tenant_id
@@ -37,7 +35,6 @@ class Microsoft(OAuthProvider):
         self.token_endpoint = f"{authority}/{tenant}/oauth2/v2.0/token"
         self.jwks_uri = f"{authority}/{tenant}/discovery/v2.0/keys"
         self.issuer = self._issuer_ok if tenant in _MULTI_TENANT else f"{authority}/{tenant}/v2.0"
-        super().__init__(provider_id, options, http, clock=clock)
 
     def _issuer_ok(self, claims: Mapping[str, Any]) -> bool:
         tid = claims.get("tid")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ...db.schema import utcnow
-from ..client import HTTPClient
-from ..provider import OAuthProvider, ProviderOptions
+from ..provider import OAuthProvider
 
 
 class Reddit(OAuthProvider):
@@ -17,9 +15,7 @@ class Reddit(OAuthProvider):
     userinfo_endpoint = "https://oauth.reddit.com/api/v1/me"
     default_scopes = ("identity",)
 
-    def __init__(self, provider_id: str, options: ProviderOptions, http: HTTPClient, *, clock: Any = utcnow) -> None:
-        super().__init__(provider_id, options, http, clock=clock)
-        self.token_endpoint_auth = options.token_endpoint_auth or "client_secret_basic"
+    default_token_endpoint_auth = "client_secret_basic"
 
     def extra_authorization_params(self) -> dict[str, str]:
         return {"duration": "permanent"}
