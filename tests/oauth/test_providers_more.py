@@ -108,6 +108,8 @@ AUTHORIZE: list[tuple[str, dict[str, Any], str, str | None, dict[str, str]]] = [
     ("polar", {}, "https://polar.sh/oauth2/authorize", "openid profile email", {}),
     ("kick", {}, "https://id.kick.com/oauth/authorize", "user:read", {}),
     ("cloudflare", {}, "https://dash.cloudflare.com/oauth2/auth", "user-details.read", {}),
+    ("paybin", {"issuer": "https://idp.example.com/"}, "https://idp.example.com/oauth2/authorize",
+     "openid email profile", {}),
 ]
 
 
@@ -147,7 +149,7 @@ async def test_cognito_scope_is_percent_encoded_and_endpoints_follow_the_pool() 
 
 
 def test_configuration_rules() -> None:
-    for provider_id in ("facebook", "atlassian", "salesforce", "paypal", "figma"):
+    for provider_id in ("facebook", "atlassian", "salesforce", "paypal", "figma", "paybin"):
         with pytest.raises(ConfigError, match="needs client_secret"):
             build_provider(provider_id, {"client_id": "cid"}, FakeProvider({}))
     with pytest.raises(ConfigError, match="domain, region and user_pool_id"):
@@ -258,6 +260,9 @@ PROFILES: list[tuple[str, dict[str, Any], dict[str, Any], str, tuple[Any, ...]]]
     ("cloudflare", {}, {"id": "7c5dae5552338874e5053f2534d2767a", "email": "user@example.com",
                         "first_name": "John", "last_name": "Appleseed", "suspended": False},
      "7c5dae5552338874e5053f2534d2767a", ("John Appleseed", "user@example.com", None, False)),
+    ("paybin", {}, {"iss": "https://idp.paybin.io", "sub": "pb-1", "preferred_username": "payer",
+                    "email": "payer@example.com", "email_verified": True},
+     "pb-1", ("payer", "payer@example.com", None, True)),
 ]
 
 
@@ -325,6 +330,12 @@ async def test_paypal_userinfo_must_name_the_id_token_subject() -> None:
     assert api.requests[-1]["query"] == {"schema": "paypalv1.1"}
     assert await paypal.fetch_profile(OAuth2Tokens(access_token="at", id_token=_jwt({"sub": "other"}))) is None
     assert await paypal.fetch_profile(OAuth2Tokens(access_token="at")) == userinfo
+
+
+async def test_paybin_profile_is_the_token_response_id_token() -> None:
+    paybin = _provider("paybin")
+    assert await paybin.fetch_profile(OAuth2Tokens(access_token="at", id_token=_jwt({"sub": "pb-1"}))) == {"sub": "pb-1"}
+    assert await paybin.fetch_profile(OAuth2Tokens(access_token="at")) is None
 
 
 async def test_line_reads_the_token_response_id_token_and_verifies_submitted_ones_with_line() -> None:

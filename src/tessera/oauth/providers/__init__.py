@@ -23,6 +23,7 @@ from .linkedin import LinkedIn
 from .microsoft import Microsoft
 from .naver import Naver
 from .notion import Notion
+from .paybin import Paybin
 from .paypal import PayPal
 from .polar import Polar
 from .railway import Railway
@@ -59,6 +60,7 @@ BUILTIN_PROVIDERS: dict[str, type[OAuthProvider]] = {
     "microsoft": Microsoft,
     "naver": Naver,
     "notion": Notion,
+    "paybin": Paybin,
     "paypal": PayPal,
     "polar": Polar,
     "railway": Railway,
@@ -99,6 +101,7 @@ __all__ = [
     "Naver",
     "Notion",
     "PayPal",
+    "Paybin",
     "Polar",
     "Railway",
     "Reddit",
