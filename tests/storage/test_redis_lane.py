@@ -130,12 +130,14 @@ def password_redis(tmp_path: Path) -> Iterator[_PasswordRedis]:
 
 async def test_the_lane_authenticates_and_selects_the_database_like_the_pool(password_redis: _PasswordRedis) -> None:
     url = f"redis://:s3cret-pass@127.0.0.1:{password_redis.port}/5"
-    storage = RedisStorage(url, key_prefix=RUN_PREFIX)
+    storage = RedisStorage(url, key_prefix=RUN_PREFIX, client_name="tessera-app")
     other_db = RedisStorage(url.replace("/5", "/0"), key_prefix=RUN_PREFIX)
     try:
         await _one_session(storage)
         assert await storage.get_session("t1", "revoked-") == (SESSION, "1700000000000")
         assert storage._lane._protocol is not None  # answered by the lane, on database 5
+        clients = await storage.client.client_list()
+        assert sum(c["name"] == "tessera-app" for c in clients) >= 2  # the lane is named like the pool
         assert await other_db.get_session("t1", "revoked-") == (None, None)
         wrong = RedisStorage(url.replace("s3cret-pass", "wrong"), key_prefix=RUN_PREFIX)
         try:

@@ -201,6 +201,8 @@ class SessionReadLane:
             handshake.append([b"AUTH", *([username.encode()] if username else []), str(password).encode()])
         if int(options.get("db") or 0):
             handshake.append([b"SELECT", str(int(options["db"])).encode()])
+        if options.get("client_name"):  # named like the pool's connections, for CLIENT LIST and monitoring
+            handshake.append([b"CLIENT", b"SETNAME", str(options["client_name"]).encode()])
         if handshake:
             payload = b"".join(b"*%d\r\n" % len(cmd) + b"".join(_bulk(part) for part in cmd) for cmd in handshake)
             replies = await asyncio.wait_for(protocol.send(payload, len(handshake)), timeout)
