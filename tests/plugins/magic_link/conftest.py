@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,9 +16,21 @@ from tests._helpers import Client, make_auth
 from tests._services import AdapterFactory, _memory
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 @dataclass
 class World:
     auth: Tessera
+    clock: Clock
     outbox: list[dict[str, Any]] = field(default_factory=list)
 
     def client(self, origin: str | None = "http://127.0.0.1:3000") -> Client:
@@ -48,16 +61,17 @@ MakeWorld = Callable[..., Awaitable[World]]
 def build(adapter_factory: AdapterFactory) -> MakeWorld:
     async def make(*, plugins: tuple[Any, ...] = (), **options: Any) -> World:
         world_outbox: list[dict[str, Any]] = []
+        clock = Clock()
 
         def send(**mail: Any) -> None:
             world_outbox.append(mail)
 
         def app(**extra: Any) -> Tessera:
             plugin = magic_link(send_magic_link=send, **options)
-            return make_auth(plugins=[*plugins, plugin], **extra)
+            return make_auth(plugins=[*plugins, plugin], clock=clock, **extra)
 
         auth = app(database=await adapter_factory(app().schema))
-        return World(auth, world_outbox)
+        return World(auth, clock, world_outbox)
 
     return make
 
