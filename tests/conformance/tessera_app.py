@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,11 @@ from tessera import ScryptHasher, Tessera
 
 #: the reference server's fixed secret (public, NOT a real secret)
 SECRET = "tessera-conformance-secret-0123456789abcdef0123456789"
+
+
+def print_magic_link(*, email: str, url: str, token: str, **_: Any) -> None:
+    """The reference server's ``sendMagicLink``: the link on stdout, for the tests to read from the log."""
+    print("MAGIC_LINK " + json.dumps({"email": email, "url": url, "token": token}), flush=True)
 
 
 def make_plugins(names: list[str]) -> list[Any]:
@@ -38,6 +44,10 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.two_factor import two_factor
 
             plugins.append(two_factor())
+        elif name == "magicLink":
+            from tessera.plugins.magic_link import magic_link
+
+            plugins.append(magic_link(send_magic_link=print_magic_link))
         elif name == "organization":
             from tessera.plugins.organization import organization
 
@@ -48,7 +58,7 @@ def make_plugins(names: list[str]) -> list[Any]:
             plugins.append(organization(teams=TeamsOptions()))
         else:
             raise SystemExit(
-                f"unknown plugin {name!r} (known: bearer, admin, twoFactor, organization, organizationTeams)"
+                f"unknown plugin {name!r} (known: bearer, admin, twoFactor, magicLink, organization, organizationTeams)"
             )
     return plugins
 

@@ -87,6 +87,13 @@ async function loadPlugins(names) {
       (await import("better-auth/plugins/organization")).organization({ teams: { enabled: true } }),
     twoFactor: async () => (await import("better-auth/plugins/two-factor")).twoFactor(),
     admin: async () => (await import("better-auth/plugins/admin")).admin(),
+    // the link is printed (`MAGIC_LINK {"email":…,"url":…,"token":…}`) for the tests to read from the log
+    magicLink: async () =>
+      (await import("better-auth/plugins/magic-link")).magicLink({
+        sendMagicLink: async ({ email, url, token }) => {
+          console.log(`MAGIC_LINK ${JSON.stringify({ email, url, token })}`);
+        },
+      }),
   };
   const plugins = [];
   for (const name of names) {
