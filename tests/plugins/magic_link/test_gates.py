@@ -139,3 +139,20 @@ def test_options_are_checked() -> None:
     assert isinstance(plugin, MagicLinkPlugin)
     assert [(r.path_prefix, r.window, r.max) for r in plugin.rate_limit] == [
         ("/sign-in/magic-link", 30, 2), ("/magic-link/verify", 30, 2)]
+
+
+async def test_link_requests_are_rate_limited_per_client() -> None:
+    # the plugin's rule: 5 per 60 s by default, counted per client address and path
+    from tests._helpers import Client, make_auth
+
+    auth = make_auth(production=True, plugins=[magic_link(send_magic_link=lambda **mail: None, rate_limit={"max": 2})])
+    xff = "x-forwarded-for"
+
+    async def ask(address: str) -> Any:
+        return await Client(auth).post("/sign-in/magic-link", {"email": ALICE}, headers=[(xff, address)])
+
+    statuses = [(await ask("198.51.100.7")).status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    r = await ask("198.51.100.7")
+    assert r.header("x-retry-after") == "60"
+    assert (await ask("198.51.100.8")).status == 200
