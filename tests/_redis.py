@@ -3,12 +3,12 @@
 ``redis_storage(prefix="")`` makes a ``RedisStorage`` on 127.0.0.1:6379 (``TESSERA_TEST_REDIS`` overrides) under a
 key prefix unique to this test run; every key under it is deleted at the end of the session. Tests using it are
 skipped, with the reason, when Redis is not reachable. ``redis_cluster_storage`` is the same on the Redis Cluster
-that ``tests._redis_cluster`` boots; ``valkey_storage`` and ``valkey_cluster_storage`` on the Valkey server and
+that ``tests._redis_cluster`` boots, ``redis_sentinel_storage`` on the master of ``tests._redis_sentinel``'s; ``valkey_storage`` and ``valkey_cluster_storage`` on the Valkey server and
 cluster of ``tests._valkey``.
 
 Tests that take a shared storage parametrize over ``STORAGE_BACKENDS`` and call ``storage_for(request)``, so one
-test runs against memory, a single Redis, a Redis Cluster, a single Valkey and a Valkey Cluster.
-``REDIS_TOPOLOGIES`` are the same less memory; ``server_url(request, topology)`` is where one of them listens.
+test runs against memory, a single Redis, a Redis Cluster, a Redis behind Sentinel, a single Valkey and a Valkey
+Cluster. ``REDIS_TOPOLOGIES`` are the same less memory; ``server_url(request, topology)`` is where one of them listens.
 """
 
 from __future__ import annotations
@@ -24,13 +24,17 @@ from tessera.storage import MemoryStorage
 
 REDIS_URL = os.environ.get("TESSERA_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RUN_PREFIX = f"tessera-test:{secrets.token_hex(4)}:"
-REDIS_TOPOLOGIES = ["redis", "redis-cluster", "valkey", "valkey-cluster"]
+REDIS_TOPOLOGIES = ["redis", "redis-cluster", "redis-sentinel", "valkey", "valkey-cluster"]
 STORAGE_BACKENDS = ["memory", *REDIS_TOPOLOGIES]
-STANDALONE_TOPOLOGIES = ["redis", "valkey"]
+#: one server's keyspace (Sentinel: the current master's), so one script can read several keys
+STANDALONE_TOPOLOGIES = ["redis", "redis-sentinel", "valkey"]
+#: where the session-read lane of ``redis_lane.py`` serves (a Sentinel-managed master's address may change)
+LANE_TOPOLOGIES = ["redis", "valkey"]
 CLUSTER_TOPOLOGIES = ["redis-cluster", "valkey-cluster"]
 _STORAGE_FIXTURES = {
     "redis": "redis_storage",
     "redis-cluster": "redis_cluster_storage",
+    "redis-sentinel": "redis_sentinel_storage",
     "valkey": "valkey_storage",
     "valkey-cluster": "valkey_cluster_storage",
 }
@@ -51,8 +55,8 @@ def server_url(request: pytest.FixtureRequest, topology: str) -> str:
         return REDIS_URL
     if topology == "valkey":
         return str(request.getfixturevalue("valkey_server"))
-    cluster = request.getfixturevalue({"redis-cluster": "redis_cluster", "valkey-cluster": "valkey_cluster"}[topology])
-    return str(cluster.url)
+    topologies = {"redis-cluster": "redis_cluster", "redis-sentinel": "redis_sentinel", "valkey-cluster": "valkey_cluster"}
+    return str(request.getfixturevalue(topologies[topology]).url)
 
 
 async def _open(url: str, skip_reason: str) -> AsyncIterator[list[Any]]:
@@ -99,6 +103,12 @@ async def redis_cluster_run(redis_cluster: Any) -> AsyncIterator[list[Any]]:
 
 
 @pytest.fixture(scope="session")
+async def redis_sentinel_run(redis_sentinel: Any) -> AsyncIterator[list[Any]]:
+    async for made in _open(redis_sentinel.url, "REDIS SENTINEL NOT REACHABLE"):
+        yield made
+
+
+@pytest.fixture(scope="session")
 async def valkey_run(valkey_server: str) -> AsyncIterator[list[Any]]:
     async for made in _open(valkey_server, "VALKEY NOT REACHABLE"):
         yield made
@@ -120,6 +130,12 @@ def redis_storage(redis_run: list[Any]) -> Callable[..., Any]:
 def redis_cluster_storage(redis_cluster: Any, redis_cluster_run: list[Any]) -> Callable[..., Any]:
     """``redis_storage`` on the test Redis Cluster."""
     return _factory(redis_cluster.url, redis_cluster_run)
+
+
+@pytest.fixture
+def redis_sentinel_storage(redis_sentinel: Any, redis_sentinel_run: list[Any]) -> Callable[..., Any]:
+    """``redis_storage`` on the master of the test Redis Sentinel topology (a ``redis+sentinel://`` URL)."""
+    return _factory(redis_sentinel.url, redis_sentinel_run)
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ def skip_loudly(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def _free_port_pair() -> int:
+def free_port_pair() -> int:
     """A port ``p`` with ``p`` and its cluster-bus port ``p + 10000`` both free."""
     for _ in range(100):
         with socket.socket() as s:
@@ -82,24 +82,28 @@ def _free_port_pair() -> int:
     raise RuntimeError("no free port pair for a cluster node")
 
 
-def _cli(binaries: ServerBinaries, port: int, *args: str) -> str:
+def cli(binaries: ServerBinaries, port: int, *args: str) -> str:
     result = subprocess.run(
         [binaries.cli, "-h", "127.0.0.1", "-p", str(port), *args], capture_output=True, text=True, timeout=5
     )
     return result.stdout
 
 
-def _wait(what: str, ready: Callable[[], bool], deadline: float) -> None:
+def wait_for(what: str, ready: Callable[[], bool], deadline: float) -> None:
     while not ready():
         if time.monotonic() > deadline:
             raise RuntimeError(f"test server did not boot: {what}")
         time.sleep(0.02)
 
 
-def _start(binaries: ServerBinaries, port: int, directory: Path, *options: str) -> subprocess.Popen[bytes]:
+def start_server(
+    binaries: ServerBinaries, port: int, directory: Path, *options: str, config: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """A server on ``port``, its files in ``directory``; ``config``: a configuration file read first (one the
+    server may rewrite, as a sentinel does)."""
     return subprocess.Popen(
         [
-            binaries.server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+            binaries.server, *([str(config)] if config else []), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
             "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", str(directory / "server.log"),
             *options,
         ],
@@ -108,15 +112,15 @@ def _start(binaries: ServerBinaries, port: int, directory: Path, *options: str) 
 
 
 def _cluster_ok(binaries: ServerBinaries, port: int) -> bool:
-    return "cluster_state:ok" in _cli(binaries, port, "CLUSTER", "INFO")
+    return "cluster_state:ok" in cli(binaries, port, "CLUSTER", "INFO")
 
 
-def _answers_ping(binaries: ServerBinaries, port: int, deadline: float) -> None:
-    _wait(f"{binaries.name} on {port} answers PING", lambda: _cli(binaries, port, "PING").strip() == "PONG", deadline)
+def answers_ping(binaries: ServerBinaries, port: int, deadline: float) -> None:
+    wait_for(f"{binaries.name} on {port} answers PING", lambda: cli(binaries, port, "PING").strip() == "PONG", deadline)
 
 
 @contextmanager
-def _processes(binaries: ServerBinaries) -> Iterator[tuple[Path, list[subprocess.Popen[bytes]]]]:
+def server_processes(binaries: ServerBinaries) -> Iterator[tuple[Path, list[subprocess.Popen[bytes]]]]:
     """A temporary directory for the servers started into the list; at the end they are killed, it is removed."""
     directory = Path(tempfile.mkdtemp(prefix=f"tessera-{binaries.scheme}-"))
     processes: list[subprocess.Popen[bytes]] = []
@@ -133,29 +137,29 @@ def _processes(binaries: ServerBinaries) -> Iterator[tuple[Path, list[subprocess
 @contextmanager
 def boot_server(binaries: ServerBinaries) -> Iterator[str]:
     """One standalone server; yields its URL (``<scheme>://127.0.0.1:<port>/0``)."""
-    with _processes(binaries) as (directory, processes):
-        port = _free_port_pair()
-        processes.append(_start(binaries, port, directory))
-        _answers_ping(binaries, port, time.monotonic() + BOOT_TIMEOUT)
+    with server_processes(binaries) as (directory, processes):
+        port = free_port_pair()
+        processes.append(start_server(binaries, port, directory))
+        answers_ping(binaries, port, time.monotonic() + BOOT_TIMEOUT)
         yield f"{binaries.scheme}://127.0.0.1:{port}/0"
 
 
 @contextmanager
 def boot_cluster(binaries: ServerBinaries) -> Iterator[Cluster]:
-    with _processes(binaries) as (directory, processes):
+    with server_processes(binaries) as (directory, processes):
         deadline = time.monotonic() + BOOT_TIMEOUT
         ports: list[int] = []
         for n in range(NODES):
-            port = _free_port_pair()
+            port = free_port_pair()
             node_dir = directory / str(n)
             node_dir.mkdir()
-            processes.append(_start(
+            processes.append(start_server(
                 binaries, port, node_dir,
                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
             ))
             ports.append(port)
         for port in ports:
-            _answers_ping(binaries, port, deadline)
+            answers_ping(binaries, port, deadline)
         created = subprocess.run(
             [binaries.cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
              "--cluster-replicas", "0", "--cluster-yes"],
@@ -164,7 +168,7 @@ def boot_cluster(binaries: ServerBinaries) -> Iterator[Cluster]:
         if created.returncode != 0:
             raise RuntimeError(f"{binaries.cli} --cluster create failed: {created.stdout}{created.stderr}")
         for port in ports:
-            _wait(f"node {port} reports cluster_state:ok", partial(_cluster_ok, binaries, port), deadline)
+            wait_for(f"node {port} reports cluster_state:ok", partial(_cluster_ok, binaries, port), deadline)
         yield Cluster(tuple(ports), f"{binaries.scheme}+cluster://" + ",".join(f"127.0.0.1:{p}" for p in ports))
 
 

@@ -19,12 +19,12 @@ pytest.importorskip("hiredis")
 
 from tessera.storage.redis import RedisStorage
 from tessera.storage.redis_lane import SessionReadLane
-from tests._redis import RUN_PREFIX, STANDALONE_TOPOLOGIES, storage_for
+from tests._redis import LANE_TOPOLOGIES, RUN_PREFIX, storage_for
 
 SESSION = '{"session": {"userId": "u1", "token": "t1"}, "user": {"id": "u1"}}'
 
 
-@pytest.fixture(params=STANDALONE_TOPOLOGIES)
+@pytest.fixture(params=LANE_TOPOLOGIES)
 def storage(request: pytest.FixtureRequest) -> Any:
     return storage_for(request)
 

@@ -37,6 +37,8 @@ from urllib.parse import urlsplit
 
 try:
     import redis.asyncio as aioredis
+    from redis.asyncio.connection import parse_url
+    from redis.asyncio.sentinel import Sentinel
     from redis.exceptions import NoScriptError, ResponseError
 except ImportError as exc:  # pragma: no cover - depends on installed extras
     raise ImportError(
@@ -94,22 +96,75 @@ _OWNER_HINTS = 10_000
 
 
 def connect(url: str, *, cluster: bool | None = None, **options: Any) -> Any:
-    """A redis-py asyncio client for ``url``: ``Redis``, or ``RedisCluster`` for a ``+cluster`` scheme (every
-    listed ``host:port`` a seed node; credentials and query options as in a plain URL) or ``cluster=True``."""
+    """A redis-py asyncio client for ``url``: ``Redis``; ``RedisCluster`` for a ``+cluster`` scheme (every
+    listed ``host:port`` a seed node; credentials and query options as in a plain URL) or ``cluster=True``; the
+    master of a Sentinel-monitored service for a ``+sentinel`` scheme (``sentinel_kwargs=``: see
+    ``connect_sentinel``)."""
     scheme, sep, rest = url.partition("://")
     base_scheme, _, variant = scheme.partition("+")
     url = f"{_SCHEMES.get(base_scheme, base_scheme)}{sep}{rest}"
+    if variant == "sentinel":
+        return connect_sentinel(url, **options)
     if variant != "cluster" and not cluster:
         return aioredis.Redis.from_url(url, **options)
     parts = urlsplit(url)
     auth, _, hosts = parts.netloc.rpartition("@")
-    first, *others = [h.strip() for h in hosts.split(",") if h.strip()]
-    nodes = []
-    for host in others:
-        name, _, port = host.rpartition(":")
-        nodes.append(aioredis.cluster.ClusterNode(name.strip("[]"), int(port or 6379)))
-    netloc = f"{auth}@{first}" if auth else first
+    first, *others = _hosts(hosts)
+    nodes = [aioredis.cluster.ClusterNode(name, port) for name, port in others]
+    netloc = f"{auth}@{_netloc(*first)}" if auth else _netloc(*first)
     return aioredis.RedisCluster.from_url(parts._replace(netloc=netloc).geturl(), startup_nodes=nodes or None, **options)
+
+
+def connect_sentinel(url: str, *, sentinel_kwargs: dict[str, Any] | None = None, **options: Any) -> Any:
+    """The master of a Sentinel-monitored service, ``redis[s]://[[user]:password@]host:port[,host:port...]/
+    <service>[/<db>][?options]`` (every ``host:port`` a sentinel; default port 26379).
+
+    Credentials, the database, TLS (``rediss``) and query options are for the master, as in a plain URL. The
+    sentinels are reached with the same ``socket_*`` options and TLS setting, and without credentials unless
+    ``sentinel_kwargs`` (redis-py's: ``{"password": ...}``, any connection option) or the query options
+    ``sentinel_username``/``sentinel_password`` give them. Every connection asks the sentinels for the master's
+    address first, and a connection to a master demoted by a failover is dropped at its first ``READONLY``
+    reply (redis-py's ``SentinelManagedConnection``), so commands follow the master."""
+    parts = urlsplit(url)
+    auth, _, hosts = parts.netloc.rpartition("@")
+    service, _, db = parts.path.strip("/").partition("/")
+    if not service:
+        raise ValueError("a Sentinel URL names its service: redis+sentinel://host:port/<service>[/<db>]")
+    # the master's options, parsed by redis-py as for a plain URL on one host
+    kwargs: dict[str, Any] = dict(parse_url(parts._replace(
+        netloc=f"{auth}@sentinel" if auth else "sentinel", path=f"/{db or 0}"
+    ).geturl()))
+    for name in ("host", "port"):
+        kwargs.pop(name, None)
+    tls = kwargs.pop("connection_class", None) is not None
+    extra: dict[str, Any] = {
+        name.removeprefix("sentinel_"): kwargs.pop(name)
+        for name in ("sentinel_username", "sentinel_password") if name in kwargs
+    }
+    kwargs.update(options)
+    own: dict[str, Any] = {k: v for k, v in kwargs.items() if k.startswith("socket_")}
+    if tls:
+        own["ssl"] = True
+    sentinel = Sentinel(
+        _hosts(hosts, default_port=26379), sentinel_kwargs={**own, **extra, **(sentinel_kwargs or {})}, **kwargs
+    )
+    return sentinel.master_for(service, ssl=tls)
+
+
+def _hosts(hosts: str, default_port: int = 6379) -> list[tuple[str, int]]:
+    """``host:port,host:port`` (IPv6 hosts in brackets) as ``(host, port)`` pairs."""
+    pairs = []
+    for host in hosts.split(","):
+        if host.strip():
+            name, colon, port = host.strip().rpartition(":")
+            if not colon or name.endswith(":") or (name.startswith("[") and not name.endswith("]")):
+                name, port = host.strip(), ""  # no port, or a bare IPv6 address
+            pairs.append((name.strip("[]"), int(port or default_port)))
+    return pairs
+
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 class ClusterInit:
@@ -161,10 +216,13 @@ class RedisStorage:
     ) -> None:
         if (url is None) == (client is None):
             raise ValueError("RedisStorage needs exactly one of url= or client=")
+        #: the sentinels' clients behind a ``+sentinel`` URL's client, closed with it (a client= is the caller's)
+        self._sentinel: Any = None
         if client is None:
             assert url is not None
             client_options.setdefault("decode_responses", True)
             client = connect(url, cluster=cluster, **client_options)
+            self._sentinel = getattr(client.connection_pool, "sentinel_manager", None)
         elif hasattr(client, "nodes_manager") and not isinstance(client, aioredis.RedisCluster):
             # valkey-py's ValkeyCluster: taken for a single server it fails at the first cross-slot step
             raise TypeError(
@@ -185,7 +243,8 @@ class RedisStorage:
         #: session reads waiting for this loop turn's pipeline: (key, marker prefix key, the reader's future)
         self._reads: list[tuple[str, str, asyncio.Future[Any]]] | None = None
         self._flushes: set[asyncio.Task[None]] = set()
-        #: a dedicated connection for session reads (standalone servers, plain TCP or a Unix socket)
+        #: a dedicated connection for session reads (standalone servers, plain TCP or a Unix socket; not a
+        #: Sentinel-managed master, whose address may change: its connection class is not one the lane takes)
         self._lane = None if self.cluster else SessionReadLane.for_client(client)
 
     def _k(self, key: str) -> str:
@@ -379,7 +438,11 @@ class RedisStorage:
     async def close(self) -> None:
         if self._lane is not None:
             await self._lane.close()
-        await self.client.aclose()
+        try:
+            await self.client.aclose()
+        finally:
+            if self._sentinel is not None:
+                await self._sentinel.aclose()
 
 
 class _RedisSubscription:
