@@ -8,7 +8,11 @@ key, and ``compare_and_set`` is the primitive under lost-update-free list mainte
 URLs: ``redis://``, ``rediss://``, ``unix://``, ``valkey://`` and ``valkeys://``. For a Redis (or Valkey) Cluster,
 ``redis+cluster://host:port,host:port/`` (also ``rediss+cluster``, ``valkey+cluster``, ``valkeys+cluster``; every
 listed node is a seed, the rest is discovered), or ``cluster=True`` with a plain URL, or ``client=`` an existing
-``redis.asyncio.RedisCluster`` (not valkey-py's ``ValkeyCluster``: it is refused). What changes on a cluster:
+``redis.asyncio.RedisCluster`` (not valkey-py's ``ValkeyCluster``: it is refused). Behind Redis Sentinel,
+``redis+sentinel://host:port,host:port/<service>[/<db>]`` (also ``rediss+sentinel``, ``valkey+sentinel``,
+``valkeys+sentinel``; every ``host:port`` a sentinel): redis-py's ``master_for``, so every command, script and
+subscription goes to the current master, and works as on a standalone server but without the session-read lane
+(whose connection would stay on one address). What changes on a cluster:
 
 * ``get_session`` (on a standalone server: one script per read, and the reads started in the same event-loop
   turn leave in one write, on the session-read connection of ``redis_lane.py`` or else as a redis-py pipeline,
