@@ -226,7 +226,7 @@ class RedisStorage:
             assert url is not None
             client_options.setdefault("decode_responses", True)
             client = connect(url, cluster=cluster, **client_options)
-            self._sentinel = getattr(client.connection_pool, "sentinel_manager", None)
+            self._sentinel = getattr(getattr(client, "connection_pool", None), "sentinel_manager", None)
         elif hasattr(client, "nodes_manager") and not isinstance(client, aioredis.RedisCluster):
             # valkey-py's ValkeyCluster: taken for a single server it fails at the first cross-slot step
             raise TypeError(
