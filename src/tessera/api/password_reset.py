@@ -15,11 +15,13 @@ the answer as well. There is no ``/forget-password`` route: Better Auth 1.7 remo
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..context import RequestContext
 from ..crypto.random import random_string
+from ..db.adapter import Adapter
 from ..db.store import CREDENTIAL
 from ..endpoints import endpoint
 from ..errors import APIError, BaseErrorCodes, Redirect
@@ -116,11 +118,29 @@ async def reset_password(ctx: RequestContext) -> Any:
     if user is None:
         raise APIError(400, BaseErrorCodes.USER_NOT_FOUND)
     password_hash = await config.password.hash(new_password)
-    revoke = config.revoke_sessions_on_password_reset
-    # one unit: the token is spent only if the password is written (and the sessions revoked) with it
-    async with store.transaction() as tx:
+
+    async def consume(tx: Adapter) -> None:
         if await store.consume_verification(identifier, tx) is None:  # spent meanwhile by a racing request
             raise APIError(400, BaseErrorCodes.INVALID_TOKEN)
+
+    await reset_credential_password(ctx, user, password_hash, consume)
+    return {"status": True}
+
+
+async def reset_credential_password(
+    ctx: RequestContext, user: dict[str, Any], password_hash: str, consume: Callable[[Adapter], Awaitable[None]]
+) -> None:
+    """Write a reset password, as every reset flow does (this link's, email-OTP's): ``consume`` spends the
+    proof (a token, a one-time code) inside the transaction that writes the credential account and, with
+    ``revoke_sessions_on_password_reset``, deletes the user's sessions, so a failed step leaves the proof
+    usable; then the cookie caches learn of it on every instance and ``on_password_reset`` runs."""
+    config = ctx.auth.email_and_password
+    store = ctx.auth.store
+    user_id = user["id"]
+    revoke = config.revoke_sessions_on_password_reset
+    # one unit: the proof is spent only if the password is written (and the sessions revoked) with it
+    async with store.transaction() as tx:
+        await consume(tx)
         if await store.find_credential_account(user_id, tx) is None:
             await store.create_account(
                 {"accountId": user_id, "providerId": CREDENTIAL, "userId": user_id, "password": password_hash}, tx
@@ -135,4 +155,3 @@ async def reset_password(ctx: RequestContext) -> Any:
         password_changed(ctx, user_id)
     if config.on_password_reset is not None:
         await call(config.on_password_reset, user=store.public("user", user), request=ctx.request)
-    return {"status": True}

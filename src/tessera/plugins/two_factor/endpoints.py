@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import inspect
 import logging
 from typing import TYPE_CHECKING, Any
 
 from ...api._common import check_user_password
 from ...context import RequestContext
+from ...crypto.otp import codes_equal, generate_otp, hash_otp
 from ...crypto.random import random_string
 from ...crypto.symmetric import symmetric_decrypt, symmetric_encrypt
 from ...db.adapter import Where
@@ -77,11 +75,6 @@ async def _replace_session(ctx: RequestContext, old: SessionData, user: dict[str
     if revoked is not None and revocations is not None:
         revocations.revoke([revoked])
     return new
-
-
-def _hash_otp(otp: str) -> str:
-    """Better Auth's ``defaultKeyHasher``: base64url(SHA-256(otp)) without padding."""
-    return base64.urlsafe_b64encode(hashlib.sha256(otp.encode()).digest()).decode().rstrip("=")
 
 
 def build_endpoints(plugin: TwoFactorPlugin) -> tuple[Endpoint, ...]:
@@ -249,19 +242,19 @@ def build_endpoints(plugin: TwoFactorPlugin) -> tuple[Endpoint, ...]:
 
     def stored_otp(ctx: RequestContext, otp: str) -> str:
         if otp_options.store_otp == "hashed":
-            return _hash_otp(otp)
+            return hash_otp(otp)
         if otp_options.store_otp == "encrypted":
             return symmetric_encrypt(ctx.auth.keyring, otp)
         return otp
 
     def otp_matches(ctx: RequestContext, stored: str, given: str) -> bool:
         if otp_options.store_otp == "hashed":
-            expected, candidate = stored, _hash_otp(given)
+            expected, candidate = stored, hash_otp(given)
         elif otp_options.store_otp == "encrypted":
             expected, candidate = symmetric_decrypt(ctx.auth.keyring, stored), given
         else:
             expected, candidate = stored, given
-        return hmac.compare_digest(expected.encode(), candidate.encode())
+        return codes_equal(expected, candidate)
 
     @endpoint("/two-factor/send-otp", "POST", name="send_two_factor_otp")
     async def send_two_factor_otp(ctx: RequestContext) -> Any:
@@ -272,7 +265,7 @@ def build_endpoints(plugin: TwoFactorPlugin) -> tuple[Endpoint, ...]:
             logger.error("send otp isn't configured: pass otp={'send_otp': fn} to two_factor()")
             raise APIError(400, "OTP_NOT_CONFIGURED", "otp isn't configured")
         verification = await verification_for(plugin, ctx)
-        code = random_string(otp_options.digits, "0123456789")
+        code = generate_otp(otp_options.digits)
         identifier = f"2fa-otp-{verification.key}"
         store = ctx.auth.store
         # a new code replaces the previous one (which would otherwise stay valid next to it)
