@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,15 @@ SECRET = "tessera-conformance-secret-0123456789abcdef0123456789"
 def print_magic_link(*, email: str, url: str, token: str, **_: Any) -> None:
     """The reference server's ``sendMagicLink``: the link on stdout, for the tests to read from the log."""
     print("MAGIC_LINK " + json.dumps({"email": email, "url": url, "token": token}), flush=True)
+
+
+def _to_outbox(data: Any, ctx: Any) -> None:
+    """The email-OTP sender: codes appended as JSON lines to ``$OTP_OUTBOX``, where the differential tests
+    read them (the reference server writes the same lines)."""
+    outbox = os.environ.get("OTP_OUTBOX")
+    if outbox:
+        with open(outbox, "a") as f:
+            f.write(json.dumps({"email": data["email"], "otp": data["otp"], "type": data["type"]}) + "\n")
 
 
 def make_plugins(names: list[str]) -> list[Any]:
@@ -56,9 +66,14 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.organization import TeamsOptions, organization
 
             plugins.append(organization(teams=TeamsOptions()))
+        elif name == "emailOTP":
+            from tessera.plugins.email_otp import email_otp
+
+            plugins.append(email_otp(send_verification_otp=_to_outbox))
         else:
             raise SystemExit(
-                f"unknown plugin {name!r} (known: bearer, admin, twoFactor, magicLink, organization, organizationTeams)"
+                f"unknown plugin {name!r} "
+                "(known: bearer, admin, twoFactor, magicLink, organization, organizationTeams, emailOTP)"
             )
     return plugins
 

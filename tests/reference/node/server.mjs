@@ -94,6 +94,16 @@ async function loadPlugins(names) {
           console.log(`MAGIC_LINK ${JSON.stringify({ email, url, token })}`);
         },
       }),
+    // codes are appended as JSON lines to $OTP_OUTBOX, where the differential tests read them
+    emailOTP: async () =>
+      (await import("better-auth/plugins/email-otp")).emailOTP({
+        sendVerificationOTP: async (data) => {
+          if (process.env.OTP_OUTBOX) {
+            const { appendFileSync } = await import("node:fs");
+            appendFileSync(process.env.OTP_OUTBOX, JSON.stringify({ email: data.email, otp: data.otp, type: data.type }) + "\n");
+          }
+        },
+      }),
   };
   const plugins = [];
   for (const name of names) {

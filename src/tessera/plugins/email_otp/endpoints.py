@@ -26,13 +26,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger("tessera.email_otp")
 
 _TYPE_ISSUE = "Invalid option: expected one of " + "|".join(f'"{t}"' for t in OTP_TYPES)
-EMAIL_AND_TYPE = Shape({"email": F("string"), "type": F("string")})
+#: ``type`` is zod's ``z.enum``: absent or not one of the types, the same message (``checked_type``)
+TYPE = F("any", optional=True)
+EMAIL_AND_TYPE = Shape({"email": F("string"), "type": TYPE})
 SIGN_IN_CORE = frozenset({"email", "otp", "name", "image"})
 
 
 def checked_type(data: dict[str, Any], where: str = "body") -> str:
-    value = data["type"]
-    if value not in OTP_TYPES:
+    value = data.get("type")
+    if not isinstance(value, str) or value not in OTP_TYPES:
         raise validation_error([f"[{where}.type] {_TYPE_ISSUE}"])
     return str(value)
 
@@ -90,7 +92,7 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
         return {"otp": await readable(options, ctx, stored)}
 
     @endpoint("/email-otp/check-verification-otp", "POST", name="check_verification_otp",
-              body=Shape({"email": F("string"), "type": F("string"), "otp": F("string")}))
+              body=Shape({"email": F("string"), "type": TYPE, "otp": F("string")}))
     async def check_verification_otp(ctx: RequestContext) -> Any:
         otp_type = checked_type(ctx.body)
         email = checked_email(ctx.body["email"])
@@ -121,9 +123,11 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
             set_session_cookies(ctx, session)
             return {"status": True, "token": session.token, "user": public}
         current = await resolve_session(ctx)
-        if current is not None and current.user_id == updated["id"]:
+        cache = auth.plugin_state.get("cookie_cache")
+        if cache is not None and current is not None and current.user_id == updated["id"]:
+            # Better Auth's ``setCookieCache``: only the cached user changes, the session cookie stays
             refreshed = type(current)(current.session, public)
-            set_session_cookies(ctx, refreshed, dont_remember=auth.cookies.read_dont_remember(ctx.request))
+            cache.write(ctx, refreshed, dont_remember=auth.cookies.read_dont_remember(ctx.request))
         return {"status": True, "token": None, "user": public}
 
     @endpoint("/sign-in/email-otp", "POST", name="sign_in_email_otp", tags=("sign-in",),
