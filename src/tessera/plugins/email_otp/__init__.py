@@ -97,7 +97,7 @@ class EmailOTPPlugin(ContextPlugin):
         ``advanced.background_tasks`` says so). A failure is logged — never the code."""
         sender = self.options.send_verification_otp
         if sender is None:
-            logger.error("send_verification_otp is not configured: no code was sent")
+            logger.warning("send_verification_otp is not configured: no code was sent")
             return
         result = sender({"email": email, "otp": otp, "type": otp_type}, ctx)
         if inspect.isawaitable(result):

@@ -58,12 +58,11 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
               body=EMAIL_AND_TYPE)
     async def send_verification_otp(ctx: RequestContext) -> Any:
         if options.send_verification_otp is None:
-            logger.error("send email verification is not implemented: pass send_verification_otp= to email_otp()")
+            logger.warning("send email verification is not implemented: pass send_verification_otp= to email_otp()")
             raise APIError(400, None, "send email verification is not implemented")
         otp_type = checked_type(ctx.body)
         email = checked_email(ctx.body["email"])
         if otp_type == "change-email":
-            logger.error("Use the /email-otp/request-email-change endpoint to send OTP for changing email")
             raise APIError(400, None, "Invalid OTP type")
         return await plugin.send_code(ctx, email, otp_type)
 
@@ -202,7 +201,6 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
               session="sensitive", body=Shape({"newEmail": F("string"), "otp": F("string", optional=True)}))
     async def request_email_change_email_otp(ctx: RequestContext) -> Any:
         if not change_email.enabled:
-            logger.error("Change email with OTP is disabled: pass change_email={'enabled': True} to email_otp()")
             raise APIError(400, None, "Change email with OTP is disabled")
         session = ctx.session
         assert session is not None
@@ -216,7 +214,7 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
                 raise APIError(400, None, "OTP is required to verify current email")
             await verify_code(options, ctx, otp_identifier("email-verification", email), given)
         elif given:
-            logger.warning("OTP provided but not required for verifying current email: set "
+            logger.debug("OTP provided but not required for verifying current email: set "
                            "change_email={'verify_current_email': True} to require it")
         identifier = otp_identifier("change-email", f"{session.user_id}:{new_email}")
         code = new_code(options, ctx, new_email, "change-email")
@@ -232,7 +230,6 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
     async def change_email_email_otp(ctx: RequestContext) -> Any:
         auth = ctx.auth
         if not change_email.enabled:
-            logger.error("Change email with OTP is disabled: pass change_email={'enabled': True} to email_otp()")
             raise APIError(400, None, "Change email with OTP is disabled")
         session = ctx.session
         assert session is not None
