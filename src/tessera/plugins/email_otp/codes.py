@@ -135,8 +135,11 @@ async def verify_code(
     auth = ctx.auth
     store = auth.store
     now = auth.now()
-    # Better Auth tells an expired code apart from a missing one (the store's reads skip expired rows)
-    raw = await (adapter or store.adapter).find_one("verification", [Where("identifier", identifier)])
+    # Better Auth tells an expired code apart from a missing one (the store's reads skip expired rows); codes
+    # kept only in secondary storage expire with their key, so there a stale code is simply missing
+    raw = None
+    if "verification" in auth.schema.tables:
+        raw = await (adapter or store.adapter).find_one("verification", [Where("identifier", identifier)])
     if raw is not None and raw["expiresAt"] <= now:
         if adapter is None:  # inside a transaction the caller's rollback decides
             await store.delete_verifications([identifier])
