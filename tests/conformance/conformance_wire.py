@@ -25,6 +25,8 @@ SIGNED = re.compile(r"^(?P<value>.*)\.(?P<sig>[A-Za-z0-9+/]{43}=)$")
 #: the two-factor plugin's signed values: a sign-in challenge id, and a trusted device's "<hmac>!<id>"
 TWO_FACTOR_CHALLENGE = re.compile(r"^2fa-[A-Za-z0-9_-]{20}$")
 TRUST_DEVICE = re.compile(r"^[A-Za-z0-9_-]{43}!trust-device-[A-Za-z0-9_-]{32}$")
+#: the anonymous plugin's generated address, ``<id32, lowercased>@anonymous.placeholder.invalid``
+ANONYMOUS_EMAIL = re.compile(r"^[a-z0-9]{32}@anonymous\.placeholder\.invalid$")
 
 #: string values compared exactly (everything else is compared by kind)
 EXACT_KEYS = frozenset({"message", "code", "name", "email", "image", "ipAddress", "userAgent", "url", "statusText"})
@@ -58,6 +60,8 @@ def value_kind(value: Any, key: str | None = None) -> Any:
     if isinstance(value, (int, float)):
         return "<number>"
     if isinstance(value, str):
+        if key == "email" and ANONYMOUS_EMAIL.match(value):
+            return "<id32>@anonymous.placeholder.invalid"
         if key in EXACT_KEYS:
             return value
         if ISO_DATE.match(value):

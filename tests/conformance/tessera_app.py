@@ -50,6 +50,10 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.admin import admin
 
             plugins.append(admin())
+        elif name == "anonymous":
+            from tessera.plugins.anonymous import anonymous
+
+            plugins.append(anonymous())
         elif name == "twoFactor":
             from tessera.plugins.two_factor import two_factor
 
@@ -73,7 +77,7 @@ def make_plugins(names: list[str]) -> list[Any]:
         else:
             raise SystemExit(
                 f"unknown plugin {name!r} "
-                "(known: bearer, admin, twoFactor, magicLink, organization, organizationTeams, emailOTP)"
+                "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, emailOTP)"
             )
     return plugins
 
