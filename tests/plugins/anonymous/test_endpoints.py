@@ -85,7 +85,8 @@ async def test_is_anonymous_cannot_be_set_by_clients(make_anon: MakeAuth) -> Non
     auth = await make_anon()
     client = Client(auth)
     r = await client.sign_up(isAnonymous=True)
-    assert r.status == 400 or r.json_body()["user"]["isAnonymous"] is False
+    assert r.status == 400 and r.json_body()["code"] == "FIELD_NOT_ALLOWED"
+    assert await users(auth) == []
     client, _ = await signed_in_anonymously(auth)
     r = await client.post("/update-user", {"isAnonymous": False})
     assert r.status == 400
