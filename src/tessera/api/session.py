@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..context import RequestContext
@@ -43,9 +44,7 @@ async def sign_out(ctx: RequestContext) -> Any:
     auth = ctx.auth
     token = auth.cookies.read_token(ctx.request)
     if token:
-        revoked = await auth.store.delete_session(token)
-        if revoked is not None:
-            auth.plugin_state.get("revocations", _NoRevocations).revoke([revoked])
+        await revoke_tokens(ctx, (token,))
     auth.cookies.clear_session(ctx.response, ctx.request)
     return {"success": True}
 
@@ -79,6 +78,19 @@ async def revoke_other_sessions(ctx: RequestContext) -> Any:
     assert ctx.session is not None
     await revoke_user_sessions(ctx, ctx.session.user_id, except_token=ctx.session.token)
     return {"status": True}
+
+
+async def revoke_tokens(ctx: RequestContext, tokens: Iterable[str]) -> list[dict[str, Any]]:
+    """Delete these sessions, whoever they belong to, and tell every instance (sign-out's path): the deleted
+    rows."""
+    revoked = []
+    for token in dict.fromkeys(tokens):
+        row = await ctx.auth.store.delete_session(token)
+        if row is not None:
+            revoked.append(row)
+    if revoked:
+        ctx.auth.plugin_state.get("revocations", _NoRevocations).revoke(revoked)
+    return revoked
 
 
 async def revoke_user_sessions(ctx: RequestContext, user_id: str, *, except_token: str | None = None) -> None:
