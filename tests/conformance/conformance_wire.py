@@ -27,6 +27,8 @@ TWO_FACTOR_CHALLENGE = re.compile(r"^2fa-[A-Za-z0-9_-]{20}$")
 TRUST_DEVICE = re.compile(r"^[A-Za-z0-9_-]{43}!trust-device-[A-Za-z0-9_-]{32}$")
 #: the anonymous plugin's generated address, ``<id32, lowercased>@anonymous.placeholder.invalid``
 ANONYMOUS_EMAIL = re.compile(r"^[a-z0-9]{32}@anonymous\.placeholder\.invalid$")
+#: the multi-session plugin's cookie names end in a (lower-cased) session token, which differs between servers
+MULTI_SESSION_NAME = re.compile(r"(?<=_multi-)[a-z0-9]{32}$")
 
 #: string values compared exactly (everything else is compared by kind)
 EXACT_KEYS = frozenset({"message", "code", "name", "email", "image", "ipAddress", "userAgent", "url", "statusText"})
@@ -103,6 +105,7 @@ def parse_set_cookie(line: str) -> tuple[str, Any, tuple[tuple[str, str], ...]]:
     """``(name, value kind, attributes in order)``; attribute names lower-cased, flags map to ``""``."""
     pair, *attrs = (part.strip() for part in line.split(";"))
     name, _, value = pair.partition("=")
+    name = MULTI_SESSION_NAME.sub("<token>", name)
     parsed = []
     for attr in attrs:
         key, _, val = attr.partition("=")

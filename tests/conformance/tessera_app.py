@@ -74,10 +74,15 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.email_otp import email_otp
 
             plugins.append(email_otp(send_verification_otp=_to_outbox))
+        elif name == "multiSession":
+            from tessera.plugins.multi_session import multi_session
+
+            plugins.append(multi_session())
         else:
             raise SystemExit(
                 f"unknown plugin {name!r} "
-                "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, emailOTP)"
+                "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, emailOTP, "
+                "multiSession)"
             )
     return plugins
 

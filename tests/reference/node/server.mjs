@@ -105,6 +105,7 @@ async function loadPlugins(names) {
           }
         },
       }),
+    multiSession: async () => (await import("better-auth/plugins/multi-session")).multiSession(),
   };
   const plugins = [];
   for (const name of names) {
