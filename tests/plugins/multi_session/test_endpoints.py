@@ -194,3 +194,36 @@ async def test_revoke_reaches_the_cookie_cache(make_app: MakeApp) -> None:
     replay = Client(auth)
     replay.cookies = {k: v for k, v in stolen.items() if not k.startswith(MULTI)}
     assert await whoami(replay) is None
+
+
+async def test_a_signed_token_moved_under_another_sessions_name_is_refused(make_app: MakeApp) -> None:
+    """The signature binds the value, not the name (Better Auth's PR #9991 b): a browser holding Alice's signed
+    cookie cannot present it as Bob's session."""
+    auth = await make_app()
+    _, _, bob = await two_users(auth)
+    eve = Client(auth)
+    await eve.sign_up("eve@example.com", name="Eve")
+    eve_token = token_of(eve)
+    eve_signed = eve.cookies[f"{MULTI}{eve_token.lower()}"]
+    eve.cookies[f"{MULTI}{bob.lower()}"] = eve_signed
+    for path in ("/multi-session/set-active", "/multi-session/revoke"):
+        r = await eve.post(path, {"sessionToken": bob})
+        assert r.status == 401 and r.json_body()["code"] == "INVALID_SESSION_TOKEN", path
+    listed = (await eve.get("/multi-session/list-device-sessions")).json_body()
+    assert [e["session"]["token"] for e in listed] == [eve_token]
+    assert await auth.context.store.find_session(bob) is not None and token_of(eve) == eve_token
+
+
+async def test_sign_out_ignores_unsigned_multi_session_cookies(make_app: MakeApp) -> None:
+    """CVE-2025-71402: sign-out revoked the sessions named by unsigned ``_multi-`` cookies."""
+    auth = await make_app()
+    victim = Client(auth)
+    await victim.sign_up()
+    target = token_of(victim)
+    eve = Client(auth)
+    await eve.sign_up("eve@example.com", name="Eve")
+    eve.cookies[f"{MULTI}{target.lower()}"] = target
+    eve.cookies["x_multi-y"] = target
+    assert (await eve.post("/sign-out")).status == 200
+    assert await auth.context.store.find_session(target) is not None
+    assert await whoami(victim) == "alice@example.com"

@@ -37,9 +37,16 @@ def held_tokens(ctx: RequestContext) -> list[tuple[str, str]]:
     for name, value in ctx.request.cookies.items():
         if MULTI_MARK in name:
             token = signer.unsign(value)
-            if token:
+            if token and names(name, token):
                 held.append((name, token))
     return held
+
+
+def names(cookie_name: str, token: str) -> bool:
+    """Whether the cookie's name is the one issued with ``token``. The signature covers the value only, so a
+    browser could move a signed token under another session's name (Better Auth's PR #9991 b): such a cookie is
+    not believed (Better Auth 1.7.24 trusts the name; tessera is stricter)."""
+    return cookie_name.lower().endswith(MULTI_MARK + token.lower())
 
 
 async def live_sessions(ctx: RequestContext, tokens: list[str]) -> list[SessionData]:
@@ -64,7 +71,7 @@ def held_token(ctx: RequestContext, session_token: str) -> tuple[str, str]:
     name = multi_cookie_name(ctx.auth.cookies, session_token)
     raw = ctx.request.cookies.get(name)
     token = ctx.auth.cookies.signer.unsign(raw) if raw else None
-    if not token:
+    if not token or not names(name, token):
         raise APIError(401, MultiSessionErrors.INVALID_SESSION_TOKEN)
     return name, token
 
