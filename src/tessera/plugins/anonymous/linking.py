@@ -7,6 +7,7 @@ it does not know of (``/sign-in/username``, ``/phone-number/verify``…), as Bet
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,7 +46,7 @@ async def anonymous_session_of_request(ctx: RequestContext, new: SessionData) ->
     hold a session that is gone). ``ctx.session`` is no help: the sign-in replaced it with the new session."""
     auth = ctx.auth
     token = auth.cookies.read_token(ctx.request)
-    if token is None or token == new.token:
+    if token is None or hmac.compare_digest(token, new.token):
         return None
     data = await auth.store.find_session(token)
     if data is None or data.session["expiresAt"] <= auth.now() or not data.user.get("isAnonymous"):

@@ -9,6 +9,7 @@ session that was not issued to their own browser.
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from ...api.session import revoke_tokens
@@ -111,7 +112,7 @@ def build_endpoints() -> tuple[Endpoint, ...]:
         # core's revoke path: every instance's cookie cache stops accepting the session
         await revoke_tokens(ctx, (token,))
         expire_multi_cookie(ctx, name)
-        if ctx.session.token != token:
+        if not hmac.compare_digest(ctx.session.token, token):
             return {"status": True}
         # the active session went: another of the browser's sessions takes its place, or it is signed out
         others = await live_sessions(ctx, [held for _, held in held_tokens(ctx)])
