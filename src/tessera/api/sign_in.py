@@ -41,14 +41,34 @@ async def sign_in_email(ctx: RequestContext) -> Any:
             return limited
 
     user = await auth.store.find_user_by_email(email, with_credential=True)
+    stored = await matched_password(ctx, user, password)
+    if user is None or stored is None:
+        raise APIError(401, BaseErrorCodes.INVALID_EMAIL_OR_PASSWORD)
+
+    return await finish_password_sign_in(ctx, user, stored, password, status_on_failure=401)
+
+
+async def matched_password(ctx: RequestContext, user: dict[str, Any] | None, password: str) -> str | None:
+    """The stored hash when ``user`` (read with its credential account, which this removes from it) has
+    ``password``; ``None`` otherwise. An unknown user, or one without a password, spends a dummy verification
+    so that the answer's timing does not tell them apart from a wrong password."""
     account = user.pop("account", None) if user is not None else None
     stored = account.get("password") if account else None
     if user is None or not stored:
         await dummy_password_check(ctx, password)
-        raise APIError(401, BaseErrorCodes.INVALID_EMAIL_OR_PASSWORD)
-    if not await config.password.verify(stored, password):
-        raise APIError(401, BaseErrorCodes.INVALID_EMAIL_OR_PASSWORD)
+        return None
+    return stored if await ctx.auth.email_and_password.password.verify(stored, password) else None
 
+
+async def finish_password_sign_in(
+    ctx: RequestContext, user: dict[str, Any], stored: str, password: str, *, status_on_failure: int
+) -> dict[str, Any]:
+    """What a sign-in by password does once the password matched (``/sign-in/email`` and the username
+    plugin's ``/sign-in/username``): the email-verification requirement, a hash upgrade, the session and its
+    cookies, and the ``{redirect, token, url?, user}`` answer."""
+    auth = ctx.auth
+    config = auth.email_and_password
+    body = ctx.body
     if config.require_email_verification and not user["emailVerified"]:
         if auth.email_verification.send_on_sign_in and auth.email_verification.send_verification_email:
             await send_verification_email_for(ctx, user, body.get("callbackURL") or "/")
@@ -58,7 +78,7 @@ async def sign_in_email(ctx: RequestContext) -> Any:
         ctx.run_in_background(_upgrade_hash(ctx, user["id"], password))
 
     dont_remember = body.get("rememberMe") is False
-    session = await create_session(ctx, user, dont_remember=dont_remember, status_on_failure=401)
+    session = await create_session(ctx, user, dont_remember=dont_remember, status_on_failure=status_on_failure)
     set_session_cookies(ctx, session, dont_remember=dont_remember)
     callback = body.get("callbackURL")
     result: dict[str, Any] = {"redirect": bool(callback), "token": session.token}

@@ -60,6 +60,10 @@ async def sign_up_email(ctx: RequestContext) -> Any:
                 else None
             )
     except UniqueViolation:
+        if await auth.store.find_user_by_email(email) is None:
+            # the address is free: another unique field (a plugin's, such as a username) was taken meanwhile;
+            # nothing was written, and the plugin's after-hook may name the cause
+            raise APIError(422, BaseErrorCodes.FAILED_TO_CREATE_USER) from None
         if not generic_answer:
             raise APIError(422, BaseErrorCodes.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL) from None
         # enumeration-safe: the same answer a new account gets, and the owner may be told by mail

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import RequestContext
+from ..db.adapter import UniqueViolation
 from ..endpoints import endpoint
 from ..errors import APIError, BaseErrorCodes
 from ..session.issue import set_session_cookies
@@ -29,7 +30,10 @@ async def update_user(ctx: RequestContext) -> Any:
     if not changes:
         raise APIError(400, None, NO_FIELDS)
     auth = ctx.auth
-    updated = await auth.store.update_user(ctx.session.user_id, changes)
+    try:
+        updated = await auth.store.update_user(ctx.session.user_id, changes)
+    except UniqueViolation:  # a plugin's unique field (a username) taken meanwhile
+        updated = None
     if updated is None:
         raise APIError(400, BaseErrorCodes.FAILED_TO_UPDATE_USER)
     refreshed = SessionData(ctx.session.session, auth.store.public("user", updated))
