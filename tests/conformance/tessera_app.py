@@ -78,11 +78,15 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.multi_session import multi_session
 
             plugins.append(multi_session())
+        elif name == "username":
+            from tessera.plugins.username import username
+
+            plugins.append(username())
         else:
             raise SystemExit(
                 f"unknown plugin {name!r} "
                 "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, emailOTP, "
-                "multiSession)"
+                "multiSession, username)"
             )
     return plugins
 

@@ -88,6 +88,7 @@ async function loadPlugins(names) {
     twoFactor: async () => (await import("better-auth/plugins/two-factor")).twoFactor(),
     admin: async () => (await import("better-auth/plugins/admin")).admin(),
     anonymous: async () => (await import("better-auth/plugins/anonymous")).anonymous(),
+    username: async () => (await import("better-auth/plugins/username")).username(),
     // the link is printed (`MAGIC_LINK {"email":…,"url":…,"token":…}`) for the tests to read from the log
     magicLink: async () =>
       (await import("better-auth/plugins/magic-link")).magicLink({
