@@ -1,4 +1,4 @@
-"""Hostile requests against every route of the admin, two-factor, organization, passkey and email-OTP plugins.
+"""Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP and username plugins.
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
@@ -29,6 +29,7 @@ from tessera.plugins.email_otp import email_otp
 from tessera.plugins.organization import organization
 from tessera.plugins.passkey import passkey
 from tessera.plugins.two_factor import two_factor
+from tessera.plugins.username import username
 from tests._helpers import BASE, Client, make_auth
 from tests.api.test_hostile_requests import (
     CODELESS_MESSAGES,
@@ -50,7 +51,8 @@ from tests.plugins.passkey.authenticator import SoftAuthenticator
 __all__ = ["error_log"]  # a fixture, used by name
 
 PREFIXES = ("/admin/", "/two-factor/", "/organization/", "/passkey/",
-            "/email-otp/", "/sign-in/email-otp", "/forget-password/email-otp")
+            "/email-otp/", "/sign-in/email-otp", "/forget-password/email-otp",
+            "/sign-in/username", "/is-username-available")
 SLUG = "victim-org"
 TARGET = "target@example.com"
 INVITEE = "invitee@example.com"
@@ -73,7 +75,7 @@ def plugin_app(**options: Any) -> Tessera:
     user["additional_fields"] = [f for f in user["additional_fields"] if f.name != "role"]
     core["plugins"] = [bearer(), admin(), two_factor(otp={"send_otp": lambda data, ctx: None}),
                        organization(teams={"enabled": True}), passkey(),
-                       email_otp(send_verification_otp=lambda data, ctx: None)]
+                       email_otp(send_verification_otp=lambda data, ctx: None), username()]
     return make_auth(**core, **options)
 
 
