@@ -190,3 +190,28 @@ def test_bad_options_fail_at_startup(options: dict) -> None:  # type: ignore[typ
 
 def test_jwks_keyset_helper() -> None:
     assert len(KeySet()) == 0
+
+
+def test_an_app_never_shut_down_leaves_no_pending_task_behind(caplog: pytest.LogCaptureFixture) -> None:
+    """Without a lifespan the first token starts the periodic key reload; a loop that ends without shutting the
+    plugin down (a script, a test, a framework without lifespan) must not leave a task asyncio reports as
+    destroyed while pending: between reloads only a timer waits."""
+    import asyncio
+    import gc
+    import logging
+
+    async def use_once() -> None:
+        client, _ = await signed_in()
+        r = await client.get("/token")
+        assert r.status == 200
+
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(use_once())
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        finally:
+            loop.close()  # as a finished script's loop: pending tasks are not cancelled
+        gc.collect()
+    assert pending == []
+    assert not [r for r in caplog.records if "destroyed" in r.getMessage()]

@@ -147,6 +147,9 @@ class KeyManager:
         self.ring: KeyRing | None = None
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._refresher: asyncio.Task[None] | None = None
+        #: the next periodic reload, and the loop it runs on
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._rotation: asyncio.Task[None] | None = None
         self._last_reload: datetime | None = None
         self._decrypted: dict[str, KeyRecord] = {}
@@ -357,20 +360,47 @@ class KeyManager:
     # -- background ----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the periodic reload (idempotent; needs a running event loop)."""
+        """Start the periodic reload (idempotent; needs a running event loop).
+
+        Between reloads only a timer is pending, never a task: an application that never shuts the plugin down
+        (no lifespan, a test's short-lived loop) leaves nothing behind that asyncio would report as destroyed
+        while pending."""
         if self.static_keys is not None:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        task = self._refresher
-        if task is not None and not task.done() and task.get_loop() is loop:
+        timer = self._timer
+        if timer is not None and not timer.cancelled() and self._timer_loop is loop and not loop.is_closed():
             return
-        self._refresher = loop.create_task(self._refresh_forever())
+        self._schedule_reload(loop)
+
+    def _schedule_reload(self, loop: asyncio.AbstractEventLoop) -> None:
+        interval = self.options.jwks.reload_interval
+        # jitter spreads the reloads of many instances
+        self._timer = loop.call_later(interval * random.uniform(0.9, 1.1), self._reload_due, loop)
+        self._timer_loop = loop
+
+    def _reload_due(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._refresher = loop.create_task(self._reload_once(loop))
+
+    async def _reload_once(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            await self.reload()
+            await self.rotate_if_due()
+        except Exception:
+            logger.exception("reloading the jwks table failed; keeping the keys in memory")
+        finally:
+            self._refresher = None
+            if self._timer is not None and not loop.is_closed():
+                self._schedule_reload(loop)
 
     async def stop(self) -> None:
         loop = asyncio.get_running_loop()
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
         for task in (self._refresher, self._rotation):
             if task is None or task.done():
                 continue
@@ -381,17 +411,6 @@ class KeyManager:
             elif not task.get_loop().is_closed():
                 task.get_loop().call_soon_threadsafe(task.cancel)
         self._refresher = self._rotation = None
-
-    async def _refresh_forever(self) -> None:
-        interval = self.options.jwks.reload_interval
-        while True:
-            # jitter spreads the reloads of many instances
-            await asyncio.sleep(interval * random.uniform(0.9, 1.1))
-            try:
-                await self.reload()
-                await self.rotate_if_due()
-            except Exception:
-                logger.exception("reloading the jwks table failed; keeping the keys in memory")
 
 
 def _aware(value: Any) -> datetime | None:
