@@ -14,6 +14,7 @@ from ...db.adapter import Adapter, UniqueViolation
 from ...endpoints import Endpoint, endpoint
 from ...errors import APIError, BaseErrorCodes
 from ...session.issue import create_session, set_session_cookies
+from ...session.model import SessionData
 from ...session.resolver import resolve_session
 from ...validation import EMAIL_RE, F, Shape, validation_error
 from .codes import is_hashed, new_code, otp_identifier, readable, verify_code, write_code
@@ -197,9 +198,8 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
             await auth.store.update_user(user["id"], {"emailVerified": True})
         return {"success": True}
 
-    @endpoint("/email-otp/request-email-change", "POST", name="request_email_change_email_otp",
-              session="sensitive", body=Shape({"newEmail": F("string"), "otp": F("string", optional=True)}))
-    async def request_email_change_email_otp(ctx: RequestContext) -> Any:
+    def email_change(ctx: RequestContext) -> tuple[SessionData, str, str]:
+        """The session, its current address and the requested one, for both change-email steps."""
         if not change_email.enabled:
             raise APIError(400, None, "Change email with OTP is disabled")
         session = ctx.session
@@ -208,6 +208,12 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
         new_email = checked_email(ctx.body["newEmail"])
         if new_email == email:
             raise APIError(400, None, "Email is the same")
+        return session, email, new_email
+
+    @endpoint("/email-otp/request-email-change", "POST", name="request_email_change_email_otp",
+              session="sensitive", body=Shape({"newEmail": F("string"), "otp": F("string", optional=True)}))
+    async def request_email_change_email_otp(ctx: RequestContext) -> Any:
+        session, email, new_email = email_change(ctx)
         given = ctx.body.get("otp")
         if change_email.verify_current_email:
             if not given:
@@ -215,7 +221,7 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
             await verify_code(options, ctx, otp_identifier("email-verification", email), given)
         elif given:
             logger.debug("OTP provided but not required for verifying current email: set "
-                           "change_email={'verify_current_email': True} to require it")
+                         "change_email={'verify_current_email': True} to require it")
         identifier = otp_identifier("change-email", f"{session.user_id}:{new_email}")
         code = new_code(options, ctx, new_email, "change-email")
         await write_code(options, ctx, identifier, code)
@@ -229,14 +235,7 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
               body=Shape({"newEmail": F("string"), "otp": F("string")}))
     async def change_email_email_otp(ctx: RequestContext) -> Any:
         auth = ctx.auth
-        if not change_email.enabled:
-            raise APIError(400, None, "Change email with OTP is disabled")
-        session = ctx.session
-        assert session is not None
-        email = str(session.user["email"]).lower()
-        new_email = checked_email(ctx.body["newEmail"])
-        if new_email == email:
-            raise APIError(400, None, "Email is the same")
+        session, email, new_email = email_change(ctx)
         identifier = otp_identifier("change-email", f"{session.user_id}:{new_email}")
         await verify_code(options, ctx, identifier, ctx.body["otp"])
         current = await auth.store.find_user_by_email(email)
@@ -254,7 +253,7 @@ def build_endpoints(plugin: EmailOTPPlugin) -> tuple[Endpoint, ...]:
         updated = updated or current
         if config.after_email_verification is not None:
             await call(config.after_email_verification, user=updated, request=ctx.request)
-        refreshed = type(session)(session.session, auth.store.public("user", updated))
+        refreshed = SessionData(session.session, auth.store.public("user", updated))
         set_session_cookies(ctx, refreshed, dont_remember=auth.cookies.read_dont_remember(ctx.request))
         return {"success": True}
 
