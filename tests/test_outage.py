@@ -27,6 +27,7 @@ from tessera.adapters.sqlalchemy.migrate import apply, plan_migration
 from tessera.errors import APIError, BaseErrorCodes
 from tessera.outage import outage_cause
 from tests._helpers import Client, make_auth
+from tests._redis_cluster import BOOT_TIMEOUT, REDIS, answers_ping, cli, free_port_pair, start_server
 from tests._services import DatabaseServer
 
 PASSWORD = "correct-horse-battery"
@@ -62,26 +63,20 @@ def test_valkey_py_outages_are_outages_too() -> None:
 
 
 class PrivateRedis:
+    """A ``redis-server`` of this test's own, killed and started again on the same port (``tests._redis_cluster``
+    starts it: no persistence but an explicit ``SAVE``, so a restart finds what was saved)."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
+        self.port = free_port_pair()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-             "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while self._cli("ping") != "PONG":
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.02)
+        self.process = start_server(REDIS, self.port, self.directory)
+        answers_ping(REDIS, self.port, time.monotonic() + BOOT_TIMEOUT)
 
     def crash_after_saving(self) -> None:
-        assert self._cli("save") == "OK"
+        assert cli(REDIS, self.port, "SAVE").strip() == "OK"
         self.stop()
 
     def stop(self) -> None:
@@ -89,10 +84,6 @@ class PrivateRedis:
             self.process.kill()
             self.process.wait()
             self.process = None
-
-    def _cli(self, *args: str) -> str:
-        result = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True)
-        return result.stdout.strip()
 
 
 @pytest.fixture

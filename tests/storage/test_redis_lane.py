@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +18,7 @@ pytest.importorskip("hiredis")
 from tessera.storage.redis import RedisStorage
 from tessera.storage.redis_lane import SessionReadLane
 from tests._redis import LANE_TOPOLOGIES, RUN_PREFIX, storage_for
+from tests._redis_cluster import BOOT_TIMEOUT, REDIS, cli, free_port_pair, server_processes, start_server, wait_for
 
 SESSION = '{"session": {"userId": "u1", "token": "t1"}, "user": {"id": "u1"}}'
 
@@ -98,38 +97,25 @@ def test_tls_and_cluster_clients_read_through_redis_py(url: str) -> None:
     assert storage._lane is None
 
 
-class _PasswordRedis:
-    def __init__(self, directory: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory),
-             "--save", "", "--appendonly", "no", "--requirepass", "s3cret-pass"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.02)
+PASSWORD = "s3cret-pass"
 
 
 @pytest.fixture
-def password_redis(tmp_path: Path) -> Iterator[_PasswordRedis]:
+def password_redis_port() -> Iterator[int]:
+    """A ``redis-server`` of this test's own that requires a password; yields its port."""
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server not on PATH: the authenticated-lane test needs its own server")
-    server = _PasswordRedis(tmp_path)
-    yield server
-    server.process.kill()
-    server.process.wait()
+    with server_processes(REDIS) as (directory, processes):
+        port = free_port_pair()
+        processes.append(start_server(REDIS, port, directory, "--requirepass", PASSWORD))
+        wait_for(f"redis-server on {port} answers PING",
+                 lambda: cli(REDIS, port, "--no-auth-warning", "-a", PASSWORD, "PING").strip() == "PONG",
+                 time.monotonic() + BOOT_TIMEOUT)
+        yield port
 
 
-async def test_the_lane_authenticates_and_selects_the_database_like_the_pool(password_redis: _PasswordRedis) -> None:
-    url = f"redis://:s3cret-pass@127.0.0.1:{password_redis.port}/5"
+async def test_the_lane_authenticates_and_selects_the_database_like_the_pool(password_redis_port: int) -> None:
+    url = f"redis://:{PASSWORD}@127.0.0.1:{password_redis_port}/5"
     storage = RedisStorage(url, key_prefix=RUN_PREFIX, client_name="tessera-app")
     other_db = RedisStorage(url.replace("/5", "/0"), key_prefix=RUN_PREFIX)
     try:
@@ -139,7 +125,7 @@ async def test_the_lane_authenticates_and_selects_the_database_like_the_pool(pas
         clients = await storage.client.client_list()
         assert sum(c["name"] == "tessera-app" for c in clients) >= 2  # the lane is named like the pool
         assert await other_db.get_session("t1", "revoked-") == (None, None)
-        wrong = RedisStorage(url.replace("s3cret-pass", "wrong"), key_prefix=RUN_PREFIX)
+        wrong = RedisStorage(url.replace(PASSWORD, "wrong"), key_prefix=RUN_PREFIX)
         try:
             with pytest.raises(Exception, match=r"(?i)auth|password|WRONGPASS"):
                 await wrong.get_session("t1", "revoked-")
