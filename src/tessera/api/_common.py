@@ -6,6 +6,7 @@ from typing import Any
 
 from ..context import RequestContext
 from ..errors import APIError, BaseErrorCodes
+from ..validation import validation_error
 
 NO_FIELDS = "No fields to update"
 # a database hook vetoed the credential update: Better Auth 1.7 answers success anyway; tessera does not claim
@@ -34,11 +35,7 @@ def user_input(ctx: RequestContext, body: dict[str, Any], *, exclude: frozenset[
         value = body[f.name]
         if value is None and f.required:
             # a NOT NULL column: say so in zod's words rather than let the database refuse it
-            raise APIError(
-                400,
-                BaseErrorCodes.VALIDATION_ERROR,
-                f"[body.{f.name}] Invalid input: expected {f.type}, received null",
-            )
+            raise validation_error([f"[body.{f.name}] Invalid input: expected {f.type}, received null"])
         if value is not None and not _type_ok(f.type, value):
             raise APIError(
                 400, BaseErrorCodes.VALIDATION_ERROR, f"[body.{f.name}] Invalid input: expected {f.type}"

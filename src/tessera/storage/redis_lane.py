@@ -37,7 +37,7 @@ _UNDERSTOOD = frozenset({
     "health_check_interval", "client_name", "encoding", "encoding_errors", "decode_responses", "parser_class",
     "lib_name", "lib_version", "protocol", "himport_registry", "maint_notifications_pool_handler",
     "maint_notifications_config", "orig_host_address", "orig_socket_timeout", "orig_socket_connect_timeout",
-    "socket_type", "redis_connect_func", "event_dispatcher",
+    "socket_type", "event_dispatcher",
 })
 
 
@@ -128,9 +128,7 @@ class SessionReadLane:
             return None  # TLS, or a connection class of the application's
         options = dict(pool.connection_kwargs)
         if any(value is not None for key, value in options.items() if key not in _UNDERSTOOD):
-            return None  # e.g. a credential_provider: let redis-py authenticate
-        if options.get("redis_connect_func") is not None:
-            return None
+            return None  # e.g. a credential_provider or a redis_connect_func: let redis-py connect
         return cls(options)
 
     @property

@@ -579,20 +579,14 @@ def coerce(field: Field, value: Any) -> Any:
 
 
 def ban_end(now: datetime, expires_in: float | None) -> datetime | None:
-    """When a ban given ``expires_in`` seconds ends; a 400 when no backend could store that date."""
+    """When a ban given ``expires_in`` seconds ends; a 400 past year 9999, where Python's datetime and MySQL's
+    DATETIME both end."""
     if not expires_in:
         return None
     try:
-        end = now + timedelta(seconds=expires_in)
+        return now + timedelta(seconds=expires_in)
     except OverflowError:
-        end = None
-    if end is None or end.year > MAX_STORABLE_YEAR:
-        raise validation_error([f"[body.banExpiresIn] Too big: the ban must end before {MAX_STORABLE_YEAR + 1}"])
-    return end
-
-
-#: MySQL's DATETIME ends with 9999, as Python's datetime does
-MAX_STORABLE_YEAR = 9999
+        raise validation_error(["[body.banExpiresIn] Too big: the ban must end before 10000"]) from None
 
 
 def parse_date(value: Any) -> datetime:
