@@ -5,9 +5,9 @@
 file: a sentinel records what it learns there) monitoring the master as ``mymaster`` with a quorum of 2, a 1 s
 ``down-after-milliseconds`` and a 5 s ``failover-timeout``. It waits until the replica is in sync and every
 sentinel knows the replica and the two other sentinels (so a failover can be agreed on at once), then yields a
-``SentinelTopology``; at the end every process is killed and the directory removed. Boot takes 2 to 10 s (the
-sentinels' hello messages go out every 2 s, and do not always reach everyone at first). The servers and helpers
-are ``tests._redis_cluster``'s.
+``SentinelTopology``; at the end every process is killed and the directory removed. The sentinels start only once
+the replica is in sync, so the master's first INFO already names it; boot then takes about 3 s (the sentinels'
+hello messages go out every 2 s). The servers and helpers are ``tests._redis_cluster``'s.
 
 ``redis_sentinel`` (session-scoped) is that topology from ``redis-server``/``redis-cli`` on the PATH, shared by
 the tests that do not fail it over; ``TESSERA_TEST_REDIS_SENTINEL`` (a ``redis+sentinel://host:port,.../service``
@@ -79,11 +79,16 @@ def _sentinel_config(port: int, master_port: int) -> str:
     )
 
 
-def _sentinel_ready(binaries: ServerBinaries, port: int) -> bool:
-    """This sentinel knows the master, its replica and the other sentinels."""
+def _sentinel_view(binaries: ServerBinaries, port: int) -> tuple[str | None, str | None]:
+    """How many replicas and other sentinels this sentinel knows of."""
     master = cli(binaries, port, "SENTINEL", "master", SERVICE).split("\n")
     info = dict(zip(master[::2], master[1::2], strict=False))
-    return info.get("num-slaves") == "1" and info.get("num-other-sentinels") == str(SENTINELS - 1)
+    return info.get("num-slaves"), info.get("num-other-sentinels")
+
+
+def _sentinel_ready(binaries: ServerBinaries, port: int) -> bool:
+    """This sentinel knows the master, its replica and the other sentinels."""
+    return _sentinel_view(binaries, port) == ("1", str(SENTINELS - 1))
 
 
 def _replica_synced(binaries: ServerBinaries, port: int) -> bool:
@@ -104,6 +109,11 @@ def boot_sentinel(binaries: ServerBinaries = REDIS) -> Iterator[SentinelTopology
             (directory / name).mkdir()
             running[port] = start_server(binaries, port, directory / name, *options)
             processes.append(running[port])
+        for port in (master_port, replica_port):
+            answers_ping(binaries, port, deadline)
+        # the sentinels start once the replica is in sync: a sentinel learns the replicas from the master's INFO,
+        # which it asks for on connecting and then every 10 s, so one started earlier may wait 10 s to see it
+        wait_for(f"replica {replica_port} in sync", lambda: _replica_synced(binaries, replica_port), deadline)
         sentinel_ports = tuple(free_port_pair() for _ in range(SENTINELS))
         for n, port in enumerate(sentinel_ports):
             node_dir = directory / f"sentinel-{n}"
@@ -112,13 +122,16 @@ def boot_sentinel(binaries: ServerBinaries = REDIS) -> Iterator[SentinelTopology
             config.write_text(_sentinel_config(port, master_port))
             running[port] = start_server(binaries, port, node_dir, "--sentinel", config=config)
             processes.append(running[port])
-        for port in (master_port, replica_port, *sentinel_ports):
-            answers_ping(binaries, port, deadline)
-        wait_for(f"replica {replica_port} in sync", lambda: _replica_synced(binaries, replica_port), deadline)
-        deadline = time.monotonic() + 2 * BOOT_TIMEOUT  # hello messages every 2 s; seen to take 10 s
         for port in sentinel_ports:
-            wait_for(f"sentinel {port} sees the replica and the other sentinels",
-                     lambda port=port: _sentinel_ready(binaries, port), deadline)  # type: ignore[misc]
+            answers_ping(binaries, port, deadline)
+        deadline = time.monotonic() + 3 * BOOT_TIMEOUT  # hello messages go out every 2 s, INFO every 10 s
+        for port in sentinel_ports:
+            try:
+                wait_for(f"sentinel {port} sees the replica and the other sentinels",
+                         lambda port=port: _sentinel_ready(binaries, port), deadline)  # type: ignore[misc]
+            except RuntimeError as error:
+                replicas, sentinels = _sentinel_view(binaries, port)
+                raise RuntimeError(f"{error}: it knows {replicas} replicas and {sentinels} other sentinels") from None
         hosts = ",".join(f"127.0.0.1:{p}" for p in sentinel_ports)
         yield SentinelTopology(
             f"{binaries.scheme}+sentinel://{hosts}/{SERVICE}", master_port, replica_port, sentinel_ports, binaries,
