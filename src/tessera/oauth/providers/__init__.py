@@ -37,6 +37,7 @@ from .twitch import Twitch
 from .twitter import Twitter
 from .vercel import Vercel
 from .vk import VK
+from .wechat import WeChat
 from .zoom import Zoom
 
 BUILTIN_PROVIDERS: dict[str, type[OAuthProvider]] = {
@@ -74,6 +75,7 @@ BUILTIN_PROVIDERS: dict[str, type[OAuthProvider]] = {
     "twitter": Twitter,
     "vercel": Vercel,
     "vk": VK,
+    "wechat": WeChat,
     "zoom": Zoom,
 }
 
@@ -113,5 +115,6 @@ __all__ = [
     "Twitch",
     "Twitter",
     "Vercel",
+    "WeChat",
     "Zoom",
 ]
