@@ -183,6 +183,12 @@ PROFILES: list[tuple[str, dict[str, Any], dict[str, Any], str, tuple[Any, ...]]]
                               "profile_image_url": "https://pbs.twimg.com/p.jpg", "email": "dev@x.com",
                               "confirmed_email": "dev@x.com"}},
      "2244994945", ("X Dev", "dev@x.com", "https://pbs.twimg.com/p.jpg", True)),
+    # an id that cannot form an address leaves the user without an email (the callback: email_not_found);
+    # Better Auth's createPlaceholderEmail throws there, a 500
+    ("twitter", {}, {"data": {"id": "has space", "name": "Odd Id"}},
+     "has space", ("Odd Id", None, None, False)),
+    ("roblox", {}, {"sub": "a..b", "preferred_username": "odd"},
+     "a..b", ("odd", None, None, False)),
     ("twitter", {}, {"data": {"id": "22", "name": "No Mail", "username": "nomail"}},
      "22", ("No Mail", "22@twitter.placeholder.invalid", None, False)),
     ("tiktok", {}, {"data": {"user": {"open_id": "723f24d7-e717", "display_name": "Tik Tok",

@@ -15,6 +15,7 @@ import asyncio
 import base64
 import hashlib
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -189,10 +190,20 @@ def with_query(url: str, params: Mapping[str, str]) -> str:
     return urlunsplit(parts._replace(query=f"{parts.query}&{query}" if parts.query else query))
 
 
-def placeholder_email(identifier: Any, namespace: str) -> str:
+#: the local part zod's ``z.email()`` accepts, which Better Auth's ``createPlaceholderEmail`` requires
+_PLACEHOLDER_LOCAL_PART = re.compile(r"(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]")
+
+
+def placeholder_email(identifier: Any, namespace: str) -> str | None:
     """Better Auth's ``createPlaceholderEmail``: a stable, non-routable address (RFC 6761 ``.invalid``) for a
-    provider that shares no email. It is never marked verified, so it can never link to an existing user."""
-    return f"{identifier}@{namespace}.placeholder.invalid"
+    provider that shares no email. It is never marked verified, so it can never link to an existing user.
+
+    ``None`` for a missing id or one that cannot form an address: Better Auth throws there (a 500); the user is
+    then without an email, which the callback answers with ``error=email_not_found``."""
+    if identifier is None or isinstance(identifier, bool):
+        return None
+    local = str(identifier)
+    return f"{local}@{namespace}.placeholder.invalid" if _PLACEHOLDER_LOCAL_PART.fullmatch(local) else None
 
 
 def nested(value: Any, *path: str) -> Any:

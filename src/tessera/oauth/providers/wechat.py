@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -30,8 +29,6 @@ from ..provider import (
 )
 
 API = "https://api.weixin.qq.com/sns"
-#: the local part zod's ``z.email()`` accepts, which Better Auth's ``createPlaceholderEmail`` requires
-_EMAIL_LOCAL_PART = re.compile(r"(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]")
 
 
 @dataclass(frozen=True)
@@ -139,13 +136,8 @@ class WeChat(OAuthProvider):
         # has no account subject, so it never gets this far
         return {
             "name": profile.get("nickname"),
-            "email": profile.get("email") or _placeholder_email(self.account_subject(profile)),
+            "email": profile.get("email") or placeholder_email(self.account_subject(profile), "wechat"),
             "image": profile.get("headimgurl"),
             "emailVerified": False,
         }
 
-
-def _placeholder_email(identifier: Any) -> str | None:
-    """Better Auth's ``createPlaceholderEmail`` throws (a 500) when the identifier cannot form an address;
-    here the user is left without an email, which the callback answers with ``error=email_not_found``."""
-    return placeholder_email(identifier, "wechat") if _EMAIL_LOCAL_PART.fullmatch(str(identifier)) else None
