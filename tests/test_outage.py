@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tessera import Tessera
+from tessera import Tessera, outage
 from tessera.adapters.sqlalchemy import SQLAlchemyAdapter
 from tessera.adapters.sqlalchemy.migrate import apply, plan_migration
 from tessera.errors import APIError, BaseErrorCodes
@@ -110,8 +110,10 @@ async def redis_app(private_redis: PrivateRedis) -> AsyncIterator[Tessera]:
 
 
 async def test_redis_down_is_a_503_that_grants_nothing_then_sessions_come_back(
-    redis_app: Tessera, private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture
+    redis_app: Tessera, private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(outage, "_throttle", outage._Throttle())  # an earlier test's outage line is not this one's
     alice = Client(redis_app)
     await alice.sign_up()
     before = (await alice.get("/get-session")).json_body()
@@ -171,12 +173,18 @@ async def _terminate_connections(server: DatabaseServer, database: str) -> int:
         await admin.dispose()
 
 
-async def test_reads_survive_the_database_dropping_every_connection(sql_server: DatabaseServer) -> None:
-    url = await sql_server.create()
-    adapter = SQLAlchemyAdapter(url)
+async def migrated_app(url: str | sa.URL, **engine_options: object) -> tuple[Tessera, SQLAlchemyAdapter]:
+    """An app on ``url`` with its tables created."""
+    adapter = SQLAlchemyAdapter(url, **engine_options)
     auth = make_auth(database=adapter)
     adapter.bind(auth.schema)
     await apply(await plan_migration(adapter.engine, auth.schema))
+    return auth, adapter
+
+
+async def test_reads_survive_the_database_dropping_every_connection(sql_server: DatabaseServer) -> None:
+    url = await sql_server.create()
+    auth, adapter = await migrated_app(url)
     try:
         alice = Client(auth)
         await alice.sign_up()

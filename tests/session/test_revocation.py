@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 from tessera.adapters.memory import MemoryAdapter
+from tessera.session import revocation
 from tessera.session.revocation import Revocations
 from tessera.storage import MemoryStorage
+from tessera.storage.base import Event
 from tests._helpers import Client, make_auth
 from tests._redis import STORAGE_BACKENDS, storage_for, wait_until_live
 from tests.session.test_kv_sessions import Counting
@@ -171,6 +173,61 @@ async def test_a_live_feed_lets_the_cache_be_reissued_without_any_io() -> None:
         stale = Client(auth)
         stale.cookies = {**client.cookies, DATA: r.set_cookies[DATA].split(";")[0].split("=", 1)[1]}
         assert (await stale.get("/get-session")).body == b"null"
+    finally:
+        await auth.shutdown()
+
+
+class GoesSilent(MemoryStorage):
+    """Pub/sub whose subscriptions made before ``silence()`` stop carrying anything, pongs included, without an
+    error: a connection across a network partition."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subscriptions = 0
+        self.muted: set[Any] = set()
+
+    async def subscribe(self, channel: str) -> Any:
+        self.subscriptions += 1
+        sub = await super().subscribe(channel)
+        muted = self.muted
+
+        async def ping() -> None:
+            if sub not in muted:
+                sub.queue.put_nowait(Event("pong"))
+
+        sub.ping = ping  # type: ignore[method-assign]
+        return sub
+
+    def silence(self) -> None:
+        for subs in self._channels.values():
+            self.muted.update(subs)
+            subs.clear()  # nothing published reaches them any more
+
+
+async def test_a_feed_that_goes_silent_is_replaced_by_a_new_subscription(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(revocation, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(revocation, "STALE_AFTER_SECONDS", 0.3)
+    storage = GoesSilent()
+    auth = make_auth(secondary_storage=storage, session={"cookie_cache": {"enabled": True}})
+    auth.revocations.skew_ms = 0
+    await auth.startup()
+    try:
+        await wait_until_live(auth)
+        client = Client(auth)
+        await client.sign_up()
+        storage.silence()
+        deadline = time.monotonic() + 5
+        while storage.subscriptions < 2 or not auth.revocations.live:
+            assert time.monotonic() < deadline, "the silent subscription was waited on, not replaced"
+            await asyncio.sleep(0.02)
+        # the new subscription hears revocations made elsewhere: the cache cookie is refused at once
+        other = make_auth(database=auth.adapter, secondary_storage=storage)
+        await other.startup()
+        try:
+            await on(other, client).post("/sign-out", headers=[])
+            assert await refused_within(client, 1) < 1
+        finally:
+            await other.shutdown()
     finally:
         await auth.shutdown()
 

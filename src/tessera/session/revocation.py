@@ -46,6 +46,10 @@ HEARTBEAT_SECONDS = 1.0
 STALE_AFTER_SECONDS = 3.0
 
 
+class FeedSilent(Exception):
+    """The subscription stopped answering heartbeats."""
+
+
 @dataclass(frozen=True, slots=True)
 class RevocationEvent:
     """What listeners hear: sessions ended (``tokens``), or a user's sessions revoked or the user changed
@@ -267,14 +271,19 @@ class Revocations:
             try:
                 sub = await self.feed.subscribe(self.channel)
                 pinged = 0.0
+                heard = time.monotonic()
                 while True:
                     if time.monotonic() - pinged >= HEARTBEAT_SECONDS:
                         pinged = time.monotonic()
                         await sub.ping()
                     event = await sub.receive(HEARTBEAT_SECONDS)
                     if event is None:
+                        if time.monotonic() - heard >= STALE_AFTER_SECONDS:
+                            # no pong: a connection that no longer carries anything (a partition, a peer gone
+                            # without a reset) is given up for a new one, not waited on until TCP gives up
+                            raise FeedSilent(f"nothing heard for {STALE_AFTER_SECONDS:g} s")
                         continue
-                    self._seen = time.monotonic()
+                    self._seen = heard = time.monotonic()
                     if event.kind == "message":
                         self._apply(event.data)
                     elif event.kind == "live":

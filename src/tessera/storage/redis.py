@@ -37,7 +37,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 try:
     import redis.asyncio as aioredis
@@ -51,7 +51,12 @@ except ImportError as exc:  # pragma: no cover - depends on installed extras
 
 from .. import _json
 from .base import Event
-from .redis_lane import LaneDown, SessionReadLane
+from .redis_lane import LaneDown, LaneTimeout, SessionReadLane
+
+#: redis-py waits forever by default: a server that stops answering (a network partition, a paused VM) would
+#: hold every request. Connecting and each reply are bounded instead; the request then answers 503. A URL query
+#: (``?socket_timeout=5``) or a keyword argument overrides them.
+DEFAULT_TIMEOUTS: dict[str, float] = {"socket_connect_timeout": 2.0, "socket_timeout": 2.0}
 
 _INCREMENT = """
 local n = redis.call('INCR', KEYS[1])
@@ -191,6 +196,12 @@ class ClusterInit:
                 self.pending = False
 
 
+def _bounded(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with ``DEFAULT_TIMEOUTS`` where neither they nor the URL's query set a timeout."""
+    query = {name for name, _ in parse_qsl(urlsplit(url).query)}
+    return {**{k: v for k, v in DEFAULT_TIMEOUTS.items() if k not in query}, **options}
+
+
 def _owner(raw: str) -> str | None:
     """``session.userId`` of a session value (``None`` when it has none)."""
     try:
@@ -225,7 +236,7 @@ class RedisStorage:
         if client is None:
             assert url is not None
             client_options.setdefault("decode_responses", True)
-            client = connect(url, cluster=cluster, **client_options)
+            client = connect(url, cluster=cluster, **_bounded(url, client_options))
             self._sentinel = getattr(getattr(client, "connection_pool", None), "sentinel_manager", None)
         elif hasattr(client, "nodes_manager") and not isinstance(client, aioredis.RedisCluster):
             # valkey-py's ValkeyCluster: taken for a single server it fails at the first cross-slot step
@@ -384,6 +395,8 @@ class RedisStorage:
         if lane is not None and lane.available:
             try:
                 replies = await lane.evalsha(self._get_session.sha, [(key, marker) for key, marker, _ in reads])
+            except LaneTimeout:
+                raise  # an outage (a 503): redis-py would wait as long again for the same server
             except LaneDown:
                 pass  # redis-py reads them, and reports the outage if it is one
             else:

@@ -45,6 +45,11 @@ class LaneDown(Exception):
     """The lane could not run the batch; the caller reads through redis-py instead."""
 
 
+class LaneTimeout(LaneDown, TimeoutError):
+    """The server did not answer within ``socket_timeout``: asking it again through redis-py would wait as long
+    again, so the caller reports the outage instead."""
+
+
 def _bulk(value: bytes) -> bytes:
     return b"$%d\r\n%b\r\n" % (len(value), value)
 
@@ -150,7 +155,7 @@ class SessionReadLane:
         if self.timeout is None:
             return await future
         timer = asyncio.get_running_loop().call_later(
-            self.timeout, protocol.fail, LaneDown(f"no reply within {self.timeout} s")
+            self.timeout, protocol.fail, LaneTimeout(f"no reply within {self.timeout} s")
         )
         try:
             return await future
@@ -167,7 +172,8 @@ class SessionReadLane:
             return await asyncio.shield(connecting)
         except Exception as exc:
             self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
-            raise LaneDown(f"cannot connect: {exc!r}") from exc
+            down = LaneTimeout if isinstance(exc, TimeoutError) else LaneDown
+            raise down(f"cannot connect: {exc!r}") from exc
         finally:
             if self._connecting is connecting and connecting.done():
                 self._connecting = None
