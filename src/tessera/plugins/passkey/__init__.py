@@ -15,18 +15,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...db.hooks import DatabaseHooksConfig
 from ..base import ContextPlugin, plugin_from_options
 from .ceremony import decode_public_key, encode_public_key  # raises the ImportError naming the extra
-from .config import PasskeyAdvanced, PasskeyOptions
+from .config import PasskeyAdvanced, PasskeyAuthentication, PasskeyOptions, PasskeyRegistration
 from .endpoints import build_endpoints
 from .errors import PasskeyErrorCodes
+from .registration import record_created_user
 from .schema import passkey_schema
 
 __all__ = [
     "PasskeyAdvanced",
+    "PasskeyAuthentication",
     "PasskeyErrorCodes",
     "PasskeyOptions",
     "PasskeyPlugin",
+    "PasskeyRegistration",
     "decode_public_key",
     "encode_public_key",
     "passkey",
@@ -39,10 +43,16 @@ class PasskeyPlugin(ContextPlugin):
     options: PasskeyOptions
 
     def __init__(self, options: PasskeyOptions) -> None:
+        registration = options.registration
+        hooks: DatabaseHooksConfig = {}
+        if not registration.require_session and registration.after_verification is not None:
+            # passkey-first sign-up attaches a passkey only to a user its after_verification created
+            hooks = {"user": {"create": {"after": record_created_user}}}
         super().__init__(
             id="passkey",
             schema=passkey_schema(options.passkey_table),
             error_codes=PasskeyErrorCodes,
+            database_hooks=hooks,
             init=self._init,
             options=options,
         )

@@ -79,7 +79,7 @@ def descriptors(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def registration_options(
     options: PasskeyOptions, *, rp_id: str, rp_name: str, user_id: bytes, user_name: str, display_name: str,
-    challenge: str, exclude: list[dict[str, Any]], attachment: str | None,
+    challenge: str, exclude: list[dict[str, Any]], attachment: str | None, extensions: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """``PublicKeyCredentialCreationOptionsJSON``, as ``generateRegistrationOptions`` returns it."""
     selection: dict[str, Any] = {"residentKey": "preferred", "userVerification": "preferred",
@@ -97,13 +97,15 @@ def registration_options(
         "attestation": "none",
         "excludeCredentials": exclude,
         "authenticatorSelection": selection,
-        "extensions": {"credProps": True},
+        # SimpleWebAuthn spreads the server's extensions first: ``credProps`` is always asked for
+        "extensions": {**(extensions or {}), "credProps": True},
         "hints": [],
     }
 
 
 def authentication_options(
     options: PasskeyOptions, *, rp_id: str, challenge: str, allow: list[dict[str, Any]],
+    extensions: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """``PublicKeyCredentialRequestOptionsJSON``, as ``generateAuthenticationOptions`` returns it."""
     out: dict[str, Any] = {"rpId": rp_id, "challenge": challenge}
@@ -111,6 +113,8 @@ def authentication_options(
         out["allowCredentials"] = allow
     out["timeout"] = options.timeout
     out["userVerification"] = options.user_verification
+    if extensions is not None:
+        out["extensions"] = dict(extensions)
     return out
 
 
@@ -167,6 +171,27 @@ class NewCredential:
     device_type: str
     backed_up: bool
     aaguid: str
+    #: SimpleWebAuthn's ``VerifiedRegistrationResponse``, what ``registration.after_verification`` is given
+    verification: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Assertion:
+    new_counter: int
+    user_verified: bool
+    #: SimpleWebAuthn's ``VerifiedAuthenticationResponse``, what ``authentication.after_verification`` is given
+    verification: dict[str, Any]
+
+
+def _device_type(backed_up: bool, device_type: Any) -> str:
+    """SimpleWebAuthn's spelling, which Better Auth stores: ``singleDevice`` | ``multiDevice``."""
+    return "multiDevice" if backed_up or "multi" in str(getattr(device_type, "value", device_type)) \
+        else "singleDevice"
+
+
+def _client_origin(response: Mapping[str, Any]) -> Any:
+    """``clientDataJSON.origin`` of a response that verified (so the JSON is well formed)."""
+    return json.loads(b64url_decode(response["response"]["clientDataJSON"])).get("origin")
 
 
 def verify_registration(
@@ -182,24 +207,32 @@ def verify_registration(
         )
     except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
+    credential_id = b64url(verified.credential_id)
+    device_type = _device_type(verified.credential_backed_up, verified.credential_device_type)
+    inner = response.get("response")
+    transports = inner.get("transports") if isinstance(inner, dict) else None
+    info = {
+        "fmt": str(getattr(verified.fmt, "value", verified.fmt)), "aaguid": verified.aaguid,
+        "credentialType": "public-key",
+        "credential": {"id": credential_id, "publicKey": verified.credential_public_key,
+                       "counter": verified.sign_count, "transports": transports},
+        "attestationObject": verified.attestation_object, "userVerified": verified.user_verified,
+        "credentialDeviceType": device_type, "credentialBackedUp": verified.credential_backed_up,
+        "origin": _client_origin(response), "rpID": rp_id,
+    }
     return NewCredential(
-        credential_id=b64url(verified.credential_id),
-        public_key=verified.credential_public_key,
-        counter=verified.sign_count,
-        # SimpleWebAuthn's spelling, which Better Auth stores: ``singleDevice`` | ``multiDevice``
-        device_type="multiDevice" if verified.credential_backed_up or "multi" in str(
-            verified.credential_device_type.value) else "singleDevice",
-        backed_up=verified.credential_backed_up,
-        aaguid=verified.aaguid,
+        credential_id=credential_id, public_key=verified.credential_public_key, counter=verified.sign_count,
+        device_type=device_type, backed_up=verified.credential_backed_up, aaguid=verified.aaguid,
+        verification={"verified": True, "registrationInfo": info},
     )
 
 
 def verify_assertion(
     response: dict[str, Any], *, challenge: str, origins: list[str], rp_id: str, require_uv: bool,
     public_key: bytes, counter: int,
-) -> tuple[int, bool] | None:
-    """``(new signature counter, user verified)``, or ``None`` when the assertion does not verify — including a
-    counter that did not grow past the stored one (a cloned authenticator, WebAuthn §6.1.1)."""
+) -> Assertion | None:
+    """What the assertion proved, or ``None`` when it does not verify — including a counter that did not grow
+    past the stored one (a cloned authenticator, WebAuthn §6.1.1)."""
     try:
         verified = verify_authentication_response(
             credential=response, expected_challenge=b64url_decode(challenge), expected_rp_id=rp_id,
@@ -208,4 +241,11 @@ def verify_assertion(
         )
     except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
-    return verified.new_sign_count, verified.user_verified
+    info = {
+        "newCounter": verified.new_sign_count, "credentialID": b64url(verified.credential_id),
+        "userVerified": verified.user_verified,
+        "credentialDeviceType": _device_type(verified.credential_backed_up, verified.credential_device_type),
+        "credentialBackedUp": verified.credential_backed_up, "origin": _client_origin(response), "rpID": rp_id,
+    }
+    return Assertion(verified.new_sign_count, verified.user_verified,
+                     {"verified": True, "authenticationInfo": info})

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, TypeVar
 
 from ...errors import ConfigError
 
 UserVerification = Literal["required", "preferred", "discouraged"]
+
+#: ``resolve_user(ctx=, context=)`` -> ``{"id", "name", "display_name"?}``, sync or async (``context`` is the
+#: ``context`` query of generate-register-options, or ``None``)
+ResolveUser = Callable[..., Any]
+#: registration: ``after_verification(ctx=, verification=, user=, client_data=, context=)`` -> ``None`` or
+#: ``{"user_id"?, "name"?}``; authentication: ``after_verification(ctx=, verification=, client_data=)``.
+#: Sync or async; an ``APIError`` raised refuses the ceremony with it
+AfterVerification = Callable[..., Any]
+#: WebAuthn extension inputs (``{"credProps": True, "prf": {...}}``), or ``fn(ctx=)`` returning them
+Extensions = Mapping[str, Any] | Callable[..., Any]
 
 #: ``AuthenticatorSelectionCriteria`` members and the values WebAuthn allows for each
 _SELECTION: dict[str, tuple[Any, ...]] = {
@@ -33,6 +43,37 @@ class PasskeyAdvanced:
 
 
 @dataclass(frozen=True)
+class PasskeyRegistration:
+    """``registration``: who may register a passkey, and what happens once its attestation verifies."""
+
+    #: ``False`` allows registration without a session (passkey-first sign-up, through ``resolve_user``)
+    require_session: bool = True
+    #: without a session: the user the passkey is for. Give an id no user has yet and create the user in
+    #: ``after_verification``: without a session a passkey is only ever attached to a user created there
+    resolve_user: ResolveUser | None = None
+    #: runs once the attestation verifies, before the passkey is stored; may create the user and return its id
+    after_verification: AfterVerification | None = None
+    extensions: Extensions | None = None
+
+    def __post_init__(self) -> None:
+        _check_callbacks(self, "registration", ("resolve_user", "after_verification"))
+        if not isinstance(self.require_session, bool):
+            raise ConfigError("passkey(): registration.require_session must be True or False")
+
+
+@dataclass(frozen=True)
+class PasskeyAuthentication:
+    """``authentication``: extensions asked of the authenticator, and a callback once an assertion verifies."""
+
+    extensions: Extensions | None = None
+    #: runs once the assertion verifies, before the counter moves and the session is issued
+    after_verification: AfterVerification | None = None
+
+    def __post_init__(self) -> None:
+        _check_callbacks(self, "authentication", ("after_verification",))
+
+
+@dataclass(frozen=True)
 class PasskeyOptions:
     #: the relying party id: a registrable domain the page's origin belongs to (default: ``base_url``'s host,
     #: else ``localhost``)
@@ -53,16 +94,13 @@ class PasskeyOptions:
     timeout: int = 60000
     #: the ``passkey`` table's name in the database
     passkey_table: str | None = None
+    registration: PasskeyRegistration = field(default_factory=PasskeyRegistration)
+    authentication: PasskeyAuthentication = field(default_factory=PasskeyAuthentication)
 
     def __post_init__(self) -> None:
-        if isinstance(self.advanced, Mapping):
-            snake = {_camel_to_snake(k): v for k, v in self.advanced.items()}
-            try:
-                object.__setattr__(self, "advanced", PasskeyAdvanced(**snake))
-            except TypeError as exc:
-                raise ConfigError(f"passkey(): advanced: {exc}") from None
-        elif not isinstance(self.advanced, PasskeyAdvanced):
-            raise ConfigError("passkey(): advanced must be a PasskeyAdvanced or a mapping")
+        for name, kind in (("advanced", PasskeyAdvanced), ("registration", PasskeyRegistration),
+                           ("authentication", PasskeyAuthentication)):
+            object.__setattr__(self, name, _section(name, kind, getattr(self, name)))
         if not self.advanced.web_authn_challenge_cookie:
             raise ConfigError("passkey(): advanced.web_authn_challenge_cookie must not be empty")
         selection: dict[str, Any] = {}
@@ -96,3 +134,29 @@ class PasskeyOptions:
 
 def _camel_to_snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+SectionT = TypeVar("SectionT")
+
+
+def _section(name: str, kind: type[SectionT], value: Any) -> SectionT:
+    """An options section given as its dataclass or as a mapping with camelCase or snake_case keys."""
+    if isinstance(value, kind):
+        return value
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"passkey(): {name} must be a {kind.__name__} or a mapping")
+    try:
+        return kind(**{_camel_to_snake(k): v for k, v in value.items()})
+    except TypeError as exc:
+        raise ConfigError(f"passkey(): {name}: {exc}") from None
+
+
+def _check_callbacks(section: Any, name: str, callbacks: tuple[str, ...]) -> None:
+    for f in fields(section):
+        value = getattr(section, f.name)
+        if value is None:
+            continue
+        if f.name in callbacks and not callable(value):
+            raise ConfigError(f"passkey(): {name}.{f.name} must be a function")
+        if f.name == "extensions" and not (callable(value) or isinstance(value, Mapping)):
+            raise ConfigError(f"passkey(): {name}.extensions must be a mapping or a function")

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ...api.email_verification import call
 from ...context import RequestContext
 from ...crypto.random import LOWER_ALPHANUMERIC, random_string
 from ...db.adapter import UniqueViolation, Where
-from ...endpoints import Endpoint, endpoint
+from ...endpoints import Endpoint, SessionRequirement, endpoint
 from ...errors import APIError
 from ...session.issue import create_session, set_session_cookies
 from ...session.resolver import resolve_session
 from ...validation import F, Shape, column_issue, validation_error
 from ..two_factor.challenge import MULTI_FACTOR
 from . import ceremony
+from .config import Extensions
 from .errors import PasskeyErrorCodes
+from .registration import registering_session, registration_owner, registration_user
 
 if TYPE_CHECKING:
     from . import PasskeyPlugin
@@ -51,6 +55,9 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
     options = plugin.options
     cookie_key = options.advanced.web_authn_challenge_cookie
     require_uv = options.require_user_verification
+    registration = options.registration
+    # without ``require_session`` the session is optional, and checked fresh when present (registration.py)
+    registration_session: SessionRequirement = "fresh" if registration.require_session else "optional"
     table = "passkey"
 
     def rp_id(ctx: RequestContext) -> str:
@@ -82,6 +89,13 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         ctx.response.set_cookie(cookies.name(cookie_key), ctx.auth.signer.sign(token),
                                 cookies.attrs(cookie_key, max_age=max_age))
 
+    async def extensions(ctx: RequestContext, configured: Extensions | None) -> Mapping[str, Any] | None:
+        """A ceremony's WebAuthn extension inputs: the configured mapping, or what ``fn(ctx=)`` answers."""
+        value = await call(configured, ctx=ctx) if callable(configured) else configured
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError("passkey(): extensions must give a mapping of WebAuthn extension inputs or None")
+        return value
+
     async def user_passkeys(ctx: RequestContext, user_id: str) -> list[dict[str, Any]]:
         return await ctx.auth.adapter.find_many(table, [Where("userId", user_id)])
 
@@ -103,55 +117,55 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
     # -- registration ----------------------------------------------------------------------------------
 
     @endpoint("/passkey/generate-register-options", "GET", name="generate_passkey_registration_options",
-              session="fresh", query=REGISTER_QUERY)
+              session=registration_session, query=REGISTER_QUERY)
     async def generate_passkey_registration_options(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
         attachment = ctx.query.get("authenticatorAttachment")
         if attachment is not None and attachment not in ATTACHMENTS:
             raise validation_error(['[query.authenticatorAttachment] Invalid option: expected one of '
                                     '"platform"|"cross-platform"'])
-        user = session.user
-        name = str(user.get("email") or user["id"])
+        session = await registering_session(ctx, registration)
+        user = await registration_user(ctx, registration, session)
         challenge = ceremony.new_challenge()
         body = ceremony.registration_options(
             options, rp_id=rp_id(ctx), rp_name=options.rp_name or ctx.auth.app_name,
             # Better Auth's user handle: 32 random characters, never the user id (no account linkage leaks)
             user_id=random_string(32, LOWER_ALPHANUMERIC).encode(),
-            user_name=ctx.query.get("name") or name, display_name=name, challenge=challenge,
-            exclude=ceremony.descriptors(await user_passkeys(ctx, session.user_id)), attachment=attachment,
+            user_name=ctx.query.get("name") or user["name"], display_name=user.get("displayName") or user["name"],
+            challenge=challenge, exclude=ceremony.descriptors(await user_passkeys(ctx, user["id"])),
+            attachment=attachment, extensions=await extensions(ctx, registration.extensions),
         )
-        user_data = {"id": session.user_id, "name": name, "displayName": name}
-        await open_challenge(ctx, ceremony.challenge_value("registration", challenge, user_data,
+        await open_challenge(ctx, ceremony.challenge_value("registration", challenge, user,
                                                            ctx.query.get("context")))
         return body
 
-    @endpoint("/passkey/verify-registration", "POST", name="verify_passkey_registration", session="fresh",
-              body=VERIFY_REGISTRATION_BODY)
+    @endpoint("/passkey/verify-registration", "POST", name="verify_passkey_registration",
+              session=registration_session, body=VERIFY_REGISTRATION_BODY)
     async def verify_passkey_registration(ctx: RequestContext) -> Any:
-        session = ctx.session
-        assert session is not None
         name = storable_name((ctx.body.get("name") or "").strip() or None)
         failed = APIError(400, PasskeyErrorCodes.FAILED_TO_VERIFY_REGISTRATION)
         origins = expected_origins(ctx, failed, failed)
         challenge = await ceremony.consume_challenge(ctx, cookie_key, "registration")
-        if challenge.user_data.get("id") != session.user_id:
+        session = await registering_session(ctx, registration)
+        if session is not None and challenge.user_data.get("id") != session.user_id:
             raise APIError(401, PasskeyErrorCodes.YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY)
         response = ctx.body["response"]
         credential = ceremony.verify_registration(response, challenge=challenge.expected, origins=origins,
                                                   rp_id=rp_id(ctx), require_uv=require_uv)
         if credential is None:
-            logger.info("passkey registration refused for user %s", session.user_id)
+            logger.info("passkey registration refused for user %s", challenge.user_data.get("id"))
             raise failed
         adapter = ctx.auth.adapter
+        # before ``after_verification``: a passkey-first sign-up must not create a user for a held credential
         if await adapter.find_one(table, [Where("credentialID", credential.credential_id)]) is not None:
             raise APIError(400, PasskeyErrorCodes.PREVIOUSLY_REGISTERED)
+        user, suggested = await registration_owner(ctx, registration, session, challenge, credential, response)
         inner = response.get("response")
         transports = inner.get("transports") if isinstance(inner, dict) else None
         if not isinstance(transports, list) or not all(isinstance(t, str) and "," not in t for t in transports):
             transports = []
         data = {
-            "id": ctx.auth.generate_id(table), "name": name, "userId": session.user_id, "credentialID": credential.credential_id,
+            "id": ctx.auth.generate_id(table), "name": name or storable_name(suggested), "userId": user["id"],
+            "credentialID": credential.credential_id,
             "publicKey": ceremony.encode_public_key(credential.public_key), "counter": credential.counter,
             "deviceType": credential.device_type, "transports": ",".join(transports),
             "backedUp": credential.backed_up, "createdAt": ctx.auth.now(), "aaguid": credential.aaguid,
@@ -163,7 +177,7 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         passkey = public(ctx, row)
         if not ctx.body.get("createSession"):
             return passkey
-        new = await create_session(ctx, session.user, status_on_failure=500)
+        new = await create_session(ctx, user, status_on_failure=500)
         set_session_cookies(ctx, new)
         return {**passkey, "session": new.session, "user": new.user}
 
@@ -175,8 +189,10 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         session = await resolve_session(ctx)
         rows = await user_passkeys(ctx, session.user_id) if session is not None else []
         challenge = ceremony.new_challenge()
-        body = ceremony.authentication_options(options, rp_id=rp_id(ctx), challenge=challenge,
-                                               allow=ceremony.descriptors(rows))
+        body = ceremony.authentication_options(
+            options, rp_id=rp_id(ctx), challenge=challenge, allow=ceremony.descriptors(rows),
+            extensions=await extensions(ctx, options.authentication.extensions),
+        )
         user_data = {"id": session.user_id if session is not None else ""}
         await open_challenge(ctx, ceremony.challenge_value("authentication", challenge, user_data, None))
         return body
@@ -210,16 +226,18 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
         if verified is None:
             logger.info("passkey authentication refused for credential of user %s", row["userId"])
             raise failed
-        new_counter, user_verified = verified
+        after = options.authentication.after_verification
+        if after is not None:  # may refuse the sign-in by raising an APIError
+            await call(after, ctx=ctx, verification=verified.verification, client_data=response)
         # compare-and-set: of two assertions racing past the same stored counter only one moves it
         moved = await adapter.update(table, [Where("id", row["id"]), Where("counter", row.get("counter"))],
-                                     {"counter": new_counter})
+                                     {"counter": verified.new_counter})
         if moved is None:
             raise failed
         user = await ctx.auth.store.find_user_by_id(str(row["userId"]))
         if user is None:
             raise APIError(500, PasskeyErrorCodes.USER_NOT_FOUND)
-        if user_verified:
+        if verified.user_verified:
             # device + PIN/biometric: two factors already, the two-factor plugin does not ask for a third
             ctx.state[MULTI_FACTOR] = True
         # the central issuing path: session.create hooks (bans, a second factor, plugins) run and may refuse
