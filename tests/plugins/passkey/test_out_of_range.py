@@ -24,3 +24,13 @@ async def test_a_name_too_big_for_its_column_is_refused_on_register_and_rename(
     r = await world.alice.post("/passkey/update-passkey", {"id": created["id"], "name": name})
     assert (r.status, r.json_body()["code"]) == (400, "VALIDATION_ERROR"), r.body
     assert [row["name"] for row in await world.passkeys()] == ["laptop"]
+
+
+@pytest.mark.parametrize("signed_in", [True, False], ids=["session", "passkey-first"])
+async def test_a_context_too_big_to_keep_with_the_challenge_is_refused(make_world: MakeWorld,
+                                                                       signed_in: bool) -> None:
+    world = await make_world(registration={"require_session": False,
+                                           "resolve_user": lambda **kw: {"id": "someone", "name": "someone"}})
+    browser = world.alice if signed_in else world.client()
+    r = await browser.get("/passkey/generate-register-options", query="context=" + "c" * 70_000)
+    assert (r.status, r.json_body()["code"]) == (400, "VALIDATION_ERROR"), r.body

@@ -62,6 +62,13 @@ def test_error_codes_are_registered() -> None:
     {"advanced": {"webAuthnChallengeCookie": ""}},
     {"advanced": {"unknown": "x"}},
     {"challenge_max_age": 0},
+    {"registration": {"resolve_user": "alice"}},
+    {"registration": {"requireSession": "no"}},
+    {"registration": {"extensions": 5}},
+    {"registration": {"unknown": 1}},
+    {"registration": ["require_session"]},
+    {"authentication": {"after_verification": 1}},
+    {"authentication": {"require_session": False}},
 ])
 def test_bad_options_are_config_errors(kwargs: dict[str, object]) -> None:
     with pytest.raises(ConfigError):
@@ -75,6 +82,26 @@ def test_options_accept_both_spellings() -> None:
     assert options.require_user_verification and options.advanced.web_authn_challenge_cookie == "pk"
     with pytest.raises(ConfigError):
         passkey(PasskeyOptions(), rp_id="x")
+
+
+def test_option_sections_accept_both_spellings_and_their_dataclasses() -> None:
+    from tessera.plugins.passkey import PasskeyAuthentication, PasskeyRegistration
+
+    def resolve(**kw: object) -> None:
+        return None
+
+    options = PasskeyOptions(registration={"requireSession": False, "resolveUser": resolve},  # type: ignore[arg-type]
+                             authentication=PasskeyAuthentication(extensions={"credProps": True}))
+    assert options.registration == PasskeyRegistration(require_session=False, resolve_user=resolve)
+    assert options.authentication.extensions == {"credProps": True}
+
+
+def test_the_created_user_watch_is_only_installed_for_passkey_first_sign_up() -> None:
+    """Every other configuration adds no database hook: user creation stays exactly one statement."""
+    assert passkey().database_hooks == {}
+    assert passkey(registration={"after_verification": lambda **kw: None}).database_hooks == {}
+    first = passkey(registration={"require_session": False, "after_verification": lambda **kw: None})
+    assert set(first.database_hooks) == {"user"}
 
 
 def test_public_key_reads_either_base64_alphabet() -> None:

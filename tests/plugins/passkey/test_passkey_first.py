@@ -290,3 +290,19 @@ async def test_two_new_users_sign_up_independently(make_world: MakeWorld) -> Non
     for device, email in zip(devices, ("one@example.com", "two@example.com"), strict=True):
         r = await world.sign_in(world.client(), device)
         assert r.json_body()["user"]["email"] == email
+
+
+async def test_bad_input_to_an_anonymous_registration_is_a_4xx(make_world: MakeWorld) -> None:
+    flow = SignUpFlow()
+    world = await make_world(**flow.options())
+    browser = world.client()
+    r = await browser.post("/passkey/verify-registration", {"response": {"id": "x"}})
+    assert (r.status, r.json_body()["code"]) == (400, "CHALLENGE_NOT_FOUND")
+    for body in ({}, {"response": "nope"}, {"response": {}, "createSession": "yes"}):
+        r = await browser.post("/passkey/verify-registration", body)
+        assert (r.status, r.json_body()["code"]) == (400, "VALIDATION_ERROR"), body
+    for response in ({}, {"id": "x", "rawId": "x", "type": "public-key", "response": {"clientDataJSON": "!!"}}):
+        await _begin(world, browser)
+        r = await browser.post("/passkey/verify-registration", {"response": response})
+        assert (r.status, r.json_body()["code"]) == (400, "FAILED_TO_VERIFY_REGISTRATION"), response
+    assert flow.verified == [] and await world.auth.context.store.find_user_by_email(NEW_EMAIL) is None
