@@ -111,3 +111,23 @@ async def test_registration_after_verification_labels_a_signed_in_registration(m
     row = await world.alice.post("/passkey/verify-registration",
                                  {"response": world.authenticator().register(r.json_body()), "name": "Mine"})
     assert row.json_body()["name"] == "Mine"
+
+
+async def test_a_crashing_after_verification_answers_as_better_auth_does(make_world: MakeWorld) -> None:
+    """Not an ``APIError``: logged, and answered with Better Auth's codes (sign-in 400, registration 500)."""
+
+    def crash(**kw: Any) -> None:
+        raise RuntimeError("bug in the application")
+
+    world = await make_world(authentication={"after_verification": crash}, registration={"after_verification": crash})
+    r = await world.alice.get("/passkey/generate-register-options")
+    r = await world.alice.post("/passkey/verify-registration", {"response": world.authenticator().register(r.json_body())})
+    assert (r.status, r.json_body()["code"]) == (500, "FAILED_TO_VERIFY_REGISTRATION")
+    assert await world.passkeys() == []
+    world = await make_world(authentication={"after_verification": crash})
+    device = world.authenticator()
+    await world.register(world.alice, device)
+    browser = world.client()
+    r = await world.sign_in(browser, device)
+    assert (r.status, r.json_body()["code"]) == (400, "AUTHENTICATION_FAILED")
+    assert SESSION not in browser.cookies

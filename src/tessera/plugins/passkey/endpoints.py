@@ -20,7 +20,7 @@ from ..two_factor.challenge import MULTI_FACTOR
 from . import ceremony
 from .config import Extensions
 from .errors import PasskeyErrorCodes
-from .registration import registering_session, registration_owner, registration_user
+from .registration import after_verification, registering_session, registration_owner, registration_user
 
 if TYPE_CHECKING:
     from . import PasskeyPlugin
@@ -228,7 +228,8 @@ def build_endpoints(plugin: PasskeyPlugin) -> tuple[Endpoint, ...]:
             raise failed
         after = options.authentication.after_verification
         if after is not None:  # may refuse the sign-in by raising an APIError
-            await call(after, ctx=ctx, verification=verified.verification, client_data=response)
+            await after_verification(after, failed, ctx=ctx, verification=verified.verification,
+                                     client_data=response)
         # compare-and-set: of two assertions racing past the same stored counter only one moves it
         moved = await adapter.update(table, [Where("id", row["id"]), Where("counter", row.get("counter"))],
                                      {"counter": verified.new_counter})

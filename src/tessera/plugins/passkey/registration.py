@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...api.email_verification import call
 from ...errors import APIError, BaseErrorCodes
+from ...outage import outage_cause
 from ...session.resolver import resolve_session
 from .errors import PasskeyErrorCodes
 
@@ -41,6 +42,20 @@ def record_created_user(row: dict[str, Any], ctx: RequestContext | None) -> None
     created = _created_users.get()
     if created is not None and row.get("id") is not None:
         created.add(str(row["id"]))
+
+
+async def after_verification(callback: Any, failure: APIError, **kwargs: Any) -> Any:
+    """Run an ``after_verification`` as Better Auth does: an ``APIError`` it raises answers the request, any
+    other failure is logged and answered as ``failure`` (an unreachable store stays a 503)."""
+    try:
+        return await call(callback, **kwargs)
+    except APIError:
+        raise
+    except Exception as exc:
+        if outage_cause(exc) is not None:
+            raise
+        logger.exception("passkey: after_verification failed")
+        raise failure from None
 
 
 def invalid() -> APIError:
@@ -104,8 +119,11 @@ async def registration_owner(
     if options.after_verification is not None:
         token = _created_users.set(created)
         try:
-            result = await call(options.after_verification, ctx=ctx, verification=credential.verification,
-                                user=user, client_data=response, context=challenge.context)
+            result = await after_verification(
+                options.after_verification, APIError(500, PasskeyErrorCodes.FAILED_TO_VERIFY_REGISTRATION),
+                ctx=ctx, verification=credential.verification, user=user, client_data=response,
+                context=challenge.context,
+            )
         finally:
             _created_users.reset(token)
         if result is not None and not isinstance(result, Mapping):
