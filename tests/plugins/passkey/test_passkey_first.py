@@ -58,7 +58,7 @@ class SignUpFlow:
         answer: dict[str, Any] = {"name": self.label} if self.label else {}
         if self.link_to is not None:
             return {**answer, "userId": self.link_to}
-        if await ctx.auth.store.find_user_by_id(user["id"]) is not None:
+        if ctx.session is not None:
             return answer  # a signed-in user adding a passkey: after_verification runs for them too
         row = await ctx.auth.store.create_user({"id": user["id"], "email": user["name"],
                                                 "name": user["displayName"], "emailVerified": False})
