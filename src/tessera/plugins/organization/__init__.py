@@ -10,8 +10,9 @@ Schema: tables ``organization``, ``member``, ``invitation`` and ``session.active
 (``tessera generate`` / ``migrate`` emit them), shared as-is with a Better Auth deployment. Roles and
 permissions use the admin plugin's access control with Better Auth's organization statements. Teams
 (``teams=TeamsOptions()``, off by default as in Better Auth) add ``team``, ``teamMember``,
-``invitation.teamId`` and ``session.activeTeamId``. Dynamic (per-organization, stored) roles are not
-implemented. See docs/organization.md.
+``invitation.teamId`` and ``session.activeTeamId``. Dynamic access control
+(``dynamic_access_control=DynamicAccessControl()``, with ``ac``) adds ``organizationRole``: roles each
+organization stores and manages through ``/organization/*-role``. See docs/organization.md.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .access import (
     parse_role_list,
     parse_roles,
 )
-from .config import OrganizationOptions, TeamsOptions
+from .config import DynamicAccessControl, OrganizationOptions, TeamsOptions
 from .endpoints import build_endpoints
 from .errors import OrganizationErrorCodes
 from .schema import organization_schema
@@ -49,6 +50,7 @@ __all__ = [
     "MEMBER_ROLE",
     "OWNER_ROLE",
     "AccessControl",
+    "DynamicAccessControl",
     "OrganizationErrorCodes",
     "OrganizationOptions",
     "OrganizationPlugin",
@@ -70,7 +72,8 @@ class OrganizationPlugin(ContextPlugin):
         self._store: OrganizationStore | None = None
         super().__init__(
             id="organization",
-            schema=organization_schema(teams=options.team_options is not None),
+            schema=organization_schema(teams=options.team_options is not None,
+                                      dynamic_roles=options.dac_options is not None),
             error_codes=OrganizationErrorCodes,
             init=self._init,
             options=options,

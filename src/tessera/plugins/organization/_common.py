@@ -4,7 +4,9 @@ organization on the session, and Better Auth's small validation rules."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...context import RequestContext
@@ -12,7 +14,7 @@ from ...errors import APIError, ErrorCode
 from ...session.issue import set_session_cookies
 from ...session.model import SessionData
 from ...validation import validation_error
-from .access import has_permission, parse_role_list, roles_within
+from .access import Role, has_permission, parse_permission, parse_role_list, roles_within, with_stored_roles
 from .errors import OrganizationErrorCodes as E
 
 if TYPE_CHECKING:
@@ -21,12 +23,27 @@ if TYPE_CHECKING:
     from .store import OrganizationStore
 
 
+logger = logging.getLogger("tessera.organization")
+#: ``RequestContext.state`` key (+ organization id) of an organization's roles, read once per request
+ROLES_STATE = "organization.roles:"
+
+
+@dataclass(frozen=True)
+class OrgRoles:
+    """What one organization's role names mean: ``permissions`` for the checks (Better Auth's
+    ``options.roles || defaultRoles``, plus stored roles), ``names`` the roles that may be assigned."""
+
+    permissions: Mapping[str, Role]
+    names: frozenset[str]
+
+
 class Org:
     """The plugin's options and store, as the endpoints use them."""
 
     def __init__(self, plugin: OrganizationPlugin) -> None:
         self.plugin = plugin
         self.options: OrganizationOptions = plugin.options
+        self._static = OrgRoles(self.options.permission_roles, frozenset(self.options.effective_roles))
 
     @property
     def store(self) -> OrganizationStore:
@@ -39,28 +56,62 @@ class Org:
     def is_creator(self, member: Mapping[str, Any]) -> bool:
         return self.creator_role in parse_role_list(member.get("role"))
 
-    def allowed(self, member: Mapping[str, Any], permissions: Mapping[str, Any], *,
-                allow_creator_all_permissions: bool = False) -> bool:
+    async def roles(self, ctx: RequestContext, organization_id: str) -> OrgRoles:
+        """The roles of one organization: the configured ones, plus with dynamic access control the ones it
+        stored (read once per request, as Better Auth's request-scoped cache)."""
+        if self.options.dac_options is None:
+            return self._static
+        key = ROLES_STATE + organization_id
+        cached = ctx.state.get(key)
+        if isinstance(cached, OrgRoles):
+            return cached
+        stored = []
+        for row in await self.store.stored_roles(organization_id):
+            permission = parse_permission(row.get("permission"))
+            if permission is None:  # Better Auth answers 500 for the whole organization; this row grants nothing
+                logger.error("organization: stored role %r of %s has invalid permissions", row.get("role"),
+                             organization_id)
+            stored.append((str(row.get("role")), permission or {}))
+        ac = self.options.ac
+        permissions = with_stored_roles(self._static.permissions, stored, ac) if ac is not None else (
+            self._static.permissions
+        )
+        roles = OrgRoles(permissions, self._static.names | {name for name, _ in stored})
+        ctx.state[key] = roles
+        return roles
+
+    def forget_roles(self, ctx: RequestContext, organization_id: str) -> None:
+        """After a stored role changed: the next check reads them again."""
+        ctx.state.pop(ROLES_STATE + organization_id, None)
+
+    async def allowed(self, ctx: RequestContext, member: Mapping[str, Any], permissions: Mapping[str, Any], *,
+                      allow_creator_all_permissions: bool = False) -> bool:
+        roles = await self.roles(ctx, member["organizationId"])
         return has_permission(
-            member.get("role"), permissions, self.options.permission_roles,
+            member.get("role"), permissions, roles.permissions,
             creator_role=self.creator_role, allow_creator_all_permissions=allow_creator_all_permissions,
         )
 
-    def require(self, member: Mapping[str, Any], permissions: Mapping[str, Any], error: ErrorCode,
-                status: int = 403, **kwargs: Any) -> None:
-        if not self.allowed(member, permissions, **kwargs):
+    async def require(self, ctx: RequestContext, member: Mapping[str, Any], permissions: Mapping[str, Any],
+                      error: ErrorCode, status: int = 403, **kwargs: Any) -> None:
+        if not await self.allowed(ctx, member, permissions, **kwargs):
             raise APIError(status, error)
 
-    def within(self, wanted: Sequence[str], member: Mapping[str, Any]) -> bool:
+    async def within(self, ctx: RequestContext, wanted: Sequence[str], member: Mapping[str, Any]) -> bool:
         """The creator may grant anything; anyone else only roles at or below their own."""
         if self.is_creator(member):
             return True
-        return roles_within(wanted, parse_role_list(member.get("role")), self.options.permission_roles)
+        roles = await self.roles(ctx, member["organizationId"])
+        return roles_within(wanted, parse_role_list(member.get("role")), roles.permissions)
 
-    def check_role_names(self, roles: Sequence[str]) -> None:
+    async def check_role_names(self, ctx: RequestContext, organization_id: str, roles: Sequence[str]) -> None:
         if not roles:
             raise APIError(400, E.ROLE_NOT_FOUND)
-        unknown = [r for r in roles if r not in self.options.effective_roles]
+        known = self._static.names
+        if all(r in known for r in roles):
+            return
+        known = (await self.roles(ctx, organization_id)).names
+        unknown = [r for r in roles if r not in known]
         if unknown:
             message = f"{E.ROLE_NOT_FOUND}: {', '.join(unknown)}"
             # Better Auth builds this one error as ``{code, message}``: same keys, that order
@@ -74,9 +125,9 @@ class Org:
             raise APIError(status, error)
         return member
 
-    def can_view_invitations(self, member: Mapping[str, Any]) -> bool:
+    async def can_view_invitations(self, ctx: RequestContext, member: Mapping[str, Any]) -> bool:
         """Invitation ids work as invitation links: only members who may mint them may see them."""
-        return self.allowed(member, {"invitation": ["create"]})
+        return await self.allowed(ctx, member, {"invitation": ["create"]})
 
     def visible_invitations(self, member: Mapping[str, Any], invitations: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Invitations granting the creator role are shown to holders of that role only."""

@@ -10,6 +10,7 @@ statements and the default roles differ. A member's ``role`` column may hold sev
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -84,3 +85,35 @@ def roles_within(wanted: Iterable[str], held: Iterable[str], roles: Mapping[str,
     change) only roles at or below their own. An unknown name in ``wanted`` grants nothing here; callers
     reject unknown roles separately."""
     return _grants(wanted, roles) <= _grants(held, roles)
+
+
+def is_permission(value: Any) -> bool:
+    """zod's ``z.record(z.string(), z.array(z.string()))``: what a stored role's ``permission`` holds."""
+    return isinstance(value, dict) and all(
+        isinstance(actions, list) and all(isinstance(a, str) for a in actions) for actions in value.values()
+    )
+
+
+def parse_permission(text: Any) -> dict[str, list[str]] | None:
+    """A stored role's ``permission`` column (JSON text) as statements; ``None`` when it is not such a record
+    (written by hand, or by something else)."""
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return value if is_permission(value) else None
+
+
+def with_stored_roles(
+    roles: Mapping[str, Role], stored: Iterable[tuple[str, Mapping[str, Sequence[str]]]], ac: AccessControl
+) -> dict[str, Role]:
+    """Better Auth's dynamic ``hasPermission``: each stored role's statements are added to those of the
+    configured role of the same name, if any (a name stored twice adds up)."""
+    out = dict(roles)
+    for name, permission in stored:
+        known = out.get(name)
+        merged: dict[str, list[str]] = {k: list(v) for k, v in (known.statements if known else {}).items()}
+        for resource, actions in permission.items():
+            merged[resource] = list(dict.fromkeys([*merged.get(resource, ()), *actions]))
+        out[name] = ac.new_role(merged)
+    return out

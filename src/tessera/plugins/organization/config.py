@@ -24,6 +24,8 @@ DEFAULT_INVITATION_EXPIRES_IN = 48 * 3600
 #: ``(data, ...) -> int``: ``data`` is ``{organizationId, session}`` (maximum teams) or ``{teamId, session,
 #: organizationId}`` (maximum members per team)
 TeamLimit = Callable[[Row], "int | Awaitable[int]"]
+#: ``(organization_id) -> int``
+RolesLimit = Callable[[str], "int | float | Awaitable[int | float]"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,17 @@ class TeamsOptions:
     allow_removing_all_teams: bool = False
     #: create a team named after the organization, with its creator in it, when an organization is created
     default_team: bool = True
+
+
+@dataclass(frozen=True)
+class DynamicAccessControl:
+    """Better Auth's ``dynamicAccessControl`` option (off unless given): roles stored per organization in the
+    ``organizationRole`` table, managed through ``/organization/*-role`` and honoured by every permission
+    check. Needs ``ac`` (the statements a stored role may grant)."""
+
+    enabled: bool = True
+    #: stored roles per organization, or ``(organization_id) -> int``; ``None``: no limit
+    maximum_roles_per_organization: int | RolesLimit | None = None
 
 
 @dataclass(frozen=True)
@@ -69,13 +82,21 @@ class OrganizationOptions:
     roles: Mapping[str, Role] | None = None
     #: ``TeamsOptions`` (or a dict of its fields); ``None``: no teams
     teams: TeamsOptions | Mapping[str, Any] | None = None
+    #: ``DynamicAccessControl`` (or a dict of its fields); ``None``: roles come from ``roles`` only
+    dynamic_access_control: DynamicAccessControl | Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.teams, Mapping):
-            try:
-                object.__setattr__(self, "teams", TeamsOptions(**self.teams))
-            except TypeError as exc:
-                raise ConfigError(f"organization: teams: {exc}") from None
+        for label, kind in (("teams", TeamsOptions), ("dynamic_access_control", DynamicAccessControl)):
+            value = getattr(self, label)
+            if isinstance(value, Mapping):
+                try:
+                    object.__setattr__(self, label, kind(**value))
+                except TypeError as exc:
+                    raise ConfigError(f"organization: {label}: {exc}") from None
+        limit = self.dynamic_access_control.maximum_roles_per_organization if isinstance(
+            self.dynamic_access_control, DynamicAccessControl) else None
+        if isinstance(limit, bool) or (isinstance(limit, int) and limit < 0):
+            raise ConfigError("organization: maximum_roles_per_organization must be a non-negative integer or a function")
         for name, role in (self.roles or {}).items():
             if not isinstance(role, Role):
                 raise ConfigError(
@@ -99,6 +120,12 @@ class OrganizationOptions:
         """The teams configuration when teams are enabled."""
         teams = self.teams
         return teams if isinstance(teams, TeamsOptions) and teams.enabled else None
+
+    @property
+    def dac_options(self) -> DynamicAccessControl | None:
+        """The dynamic access control configuration when it is enabled."""
+        dac = self.dynamic_access_control
+        return dac if isinstance(dac, DynamicAccessControl) and dac.enabled else None
 
     @property
     def effective_roles(self) -> Mapping[str, Role]:

@@ -20,6 +20,7 @@ from ...validation import F, Shape, validation_error
 from ..admin.endpoints import MAX_PAGE_BOUND, js_string, page_bound, requested_permissions
 from ._common import Org, min_one, refuse_null, signed_in, unauthorized
 from .config import resolve
+from .dynamic_roles import build_role_endpoints
 from .errors import OrganizationErrorCodes as E
 from .invitations import build_invitation_endpoints
 from .members import build_member_endpoints
@@ -134,7 +135,7 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
             raise APIError(400, E.ORGANIZATION_NOT_FOUND)
         member = await org.membership(ctx, organization_id, session.user_id,
                                       error=E.USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION)
-        org.require(member, {"organization": ["update"]}, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION)
+        await org.require(ctx, member, {"organization": ["update"]}, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION)
         if isinstance(data.get("slug"), str):
             existing = await org.store.by_slug(data["slug"])
             if existing is not None and existing["id"] != organization_id:
@@ -163,7 +164,7 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
             raise APIError(400, E.ORGANIZATION_NOT_FOUND)
         member = await org.membership(ctx, organization_id, session.user_id,
                                       error=E.USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION)
-        org.require(member, {"organization": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION)
+        await org.require(ctx, member, {"organization": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION)
         found = await org.store.by_id(organization_id)
         if found is None:
             raise APIError(400, E.ORGANIZATION_NOT_FOUND)
@@ -207,7 +208,7 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
             return None
         limit = _positive_int(ctx.query.get("membersLimit")) or _members_cap(options.membership_limit)
         members = await org.store.with_users(await org.store.members(found["id"], limit=limit))
-        invitations = await org.store.invitations(found["id"]) if org.can_view_invitations(member) else []
+        invitations = await org.store.invitations(found["id"]) if await org.can_view_invitations(ctx, member) else []
         full = {**found, "invitations": org.visible_invitations(member, invitations), "members": members}
         if options.team_options is not None:
             full["teams"] = await org.store.teams(found["id"], with_count=True)
@@ -262,13 +263,14 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
             raise APIError(400, E.NO_ACTIVE_ORGANIZATION)
         member = await org.membership(ctx, organization_id, session.user_id,
                                       error=E.USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION, status=401)
-        return {"error": None, "success": org.allowed(member, permissions)}
+        return {"error": None, "success": await org.allowed(ctx, member, permissions)}
 
     return (
         create_organization, check_organization_slug, update_organization, delete_organization,
         get_organization, get_full_organization, set_active_organization, list_organizations, has_permission,
         *build_member_endpoints(org), *build_invitation_endpoints(org),
         *(build_team_endpoints(org, options.team_options) if options.team_options is not None else ()),
+        *(build_role_endpoints(org, options.dac_options) if options.dac_options is not None else ()),
     )
 
 

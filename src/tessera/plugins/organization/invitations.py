@@ -64,10 +64,10 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         if not EMAIL_RE.match(email):
             raise APIError(400, BaseErrorCodes.INVALID_EMAIL)
         member = await org.membership(ctx, organization_id, session.user_id)
-        org.require(member, {"invitation": ["create"]}, E.YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION)
+        await org.require(ctx, member, {"invitation": ["create"]}, E.YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION)
         roles = parse_role_list(body["role"])
-        org.check_role_names(roles)
-        if (org.creator_role in roles and not org.is_creator(member)) or not org.within(roles, member):
+        await org.check_role_names(ctx, organization_id, roles)
+        if (org.creator_role in roles and not org.is_creator(member)) or not await org.within(ctx, roles, member):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE)
         if await org.store.member_by_email(organization_id, email) is not None:
             raise APIError(400, E.USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION)
@@ -82,7 +82,7 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         expires_at = now + timedelta(seconds=options.invitation_expires_in)
         if pending and resend:
             existing = pending[0]
-            if not org.within(parse_role_list(existing.get("role")), member):
+            if not await org.within(ctx, parse_role_list(existing.get("role")), member):
                 raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE)
             renewed = await org.store.set_invitation(existing["id"], {"expiresAt": expires_at}, from_status="pending")
             if renewed is None:
@@ -167,8 +167,8 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
             raise APIError(400, E.INVITATION_NOT_FOUND)
         # the invitation's own organization: an id from another one finds the caller no membership there
         member = await org.membership(ctx, invitation["organizationId"], session.user_id)
-        org.require(member, {"invitation": ["cancel"]}, E.YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION)
-        if not org.within(parse_role_list(invitation.get("role")), member):
+        await org.require(ctx, member, {"invitation": ["cancel"]}, E.YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION)
+        if not await org.within(ctx, parse_role_list(invitation.get("role")), member):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION)
         if await org.store.by_id(invitation["organizationId"]) is None:
             raise APIError(400, E.ORGANIZATION_NOT_FOUND)
@@ -209,7 +209,7 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         member = await org.store.member(organization_id, session.user_id)
         if member is None:
             raise APIError(403, None, "You are not a member of this organization")
-        if not org.can_view_invitations(member):
+        if not await org.can_view_invitations(ctx, member):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_LIST_INVITATIONS)
         return org.visible_invitations(member, await org.store.invitations(organization_id))
 

@@ -84,7 +84,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         if body.get("teamId") and teams is None:
             raise APIError(400, None, "Teams are not enabled")
         roles = parse_role_list(body["role"])
-        org.check_role_names(roles)
+        await org.check_role_names(ctx, organization_id, roles)
         user = await ctx.auth.store.find_user_by_id(js_string(body["userId"]))
         if user is None:
             raise APIError(400, BaseErrorCodes.USER_NOT_FOUND)
@@ -127,8 +127,8 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
             raise APIError(400, E.MEMBER_NOT_FOUND)
         if org.is_creator(target) and not org.is_creator(member):
             raise APIError(400, E.YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER)
-        org.require(member, {"member": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER, status=401)
-        if not org.within(parse_role_list(target.get("role")), member):
+        await org.require(ctx, member, {"member": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER, status=401)
+        if not await org.within(ctx, parse_role_list(target.get("role")), member):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER)
         await remove_unless_last_creator(ctx, organization_id, target)
         if target["userId"] == session.user_id and session.session.get("activeOrganizationId") == organization_id:
@@ -163,10 +163,10 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         themselves = member["id"] == target["id"]
         if themselves and not updater_is_creator:
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER)
-        org.require(member, {"member": ["update"]}, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER,
+        await org.require(ctx, member, {"member": ["update"]}, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER,
                     allow_creator_all_permissions=True)
-        org.check_role_names(roles)
-        if not (org.within(roles, member) and org.within(parse_role_list(target.get("role")), member)):
+        await org.check_role_names(ctx, organization_id, roles)
+        if not (await org.within(ctx, roles, member) and await org.within(ctx, parse_role_list(target.get("role")), member)):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER)
         async with ctx.auth.store.transaction() as tx:
             if not await org.store.lock(organization_id, tx):

@@ -12,10 +12,32 @@ from __future__ import annotations
 from ...db.schema import Field, Index, Table, TableExtension, ref, utcnow
 
 
-def organization_schema(*, teams: bool = False) -> tuple[Table | TableExtension, ...]:
+def organization_schema(*, teams: bool = False, dynamic_roles: bool = False) -> tuple[Table | TableExtension, ...]:
     """The tables; with ``teams``, also ``team``, ``teamMember``, ``invitation.teamId`` (comma-separated team
-    ids) and ``session.activeTeamId``."""
-    tables: tuple[Table | TableExtension, ...] = (
+    ids) and ``session.activeTeamId``; with ``dynamic_roles``, also ``organizationRole``."""
+    return (*_core(teams), *(_ORGANIZATION_ROLE if dynamic_roles else ()), *(_TEAMS if teams else ()))
+
+
+#: Better Auth's ``organizationRole``: one stored role of one organization, ``permission`` its statements as
+#: JSON text. Every read is by organization (and role name), hence the pair index; not unique, for the same
+#: reason as ``member``'s (tessera serialises role writes per organization instead)
+_ORGANIZATION_ROLE: tuple[Table, ...] = (
+    Table(
+        "organizationRole",
+        (
+            Field("organizationId", index=True, references=ref("organization")),
+            Field("role", index=True),
+            Field("permission"),
+            Field("createdAt", "date", default=utcnow),
+            Field("updatedAt", "date", required=False),
+        ),
+        indexes=(Index(("organizationId", "role")),),
+    ),
+)
+
+
+def _core(teams: bool) -> tuple[Table | TableExtension, ...]:
+    return (
         Table(
             "organization",
             (
@@ -52,31 +74,30 @@ def organization_schema(*, teams: bool = False) -> tuple[Table | TableExtension,
         ),
         TableExtension("session", (Field("activeOrganizationId", required=False, input=False),)),
     )
-    if not teams:
-        return tables
-    return (
-        *tables,
-        Table(
-            "team",
-            (
-                Field("name"),
-                # seats taken, kept by Better Auth's team-size limit: internal, never answered
-                Field("memberCount", "number", default=0, input=False, returned=False),
-                Field("organizationId", index=True, references=ref("organization")),
-                Field("createdAt", "date"),
-                Field("updatedAt", "date", required=False),
-            ),
+
+
+_TEAMS: tuple[Table | TableExtension, ...] = (
+    Table(
+        "team",
+        (
+            Field("name"),
+            # seats taken, kept by Better Auth's team-size limit: internal, never answered
+            Field("memberCount", "number", default=0, input=False, returned=False),
+            Field("organizationId", index=True, references=ref("organization")),
+            Field("createdAt", "date"),
+            Field("updatedAt", "date", required=False),
         ),
-        Table(
-            "teamMember",
-            (
-                Field("teamId", index=True, references=ref("team")),
-                Field("userId", index=True, references=ref("user")),
-                # base64url(SHA-256(JSON [teamId, userId])): one row per user and team, across deployments
-                Field("membershipKey", required=False, unique=True, input=False, returned=False),
-                Field("createdAt", "date", required=False),
-            ),
-            indexes=(Index(("teamId", "userId")),),
+    ),
+    Table(
+        "teamMember",
+        (
+            Field("teamId", index=True, references=ref("team")),
+            Field("userId", index=True, references=ref("user")),
+            # base64url(SHA-256(JSON [teamId, userId])): one row per user and team, across deployments
+            Field("membershipKey", required=False, unique=True, input=False, returned=False),
+            Field("createdAt", "date", required=False),
         ),
-        TableExtension("session", (Field("activeTeamId", required=False, input=False),)),
-    )
+        indexes=(Index(("teamId", "userId")),),
+    ),
+    TableExtension("session", (Field("activeTeamId", required=False, input=False),)),
+)

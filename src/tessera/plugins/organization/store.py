@@ -106,6 +106,8 @@ class OrganizationStore:
                 if teams:
                     await self.store._delete_many("teamMember", [Where("teamId", [t["id"] for t in teams], "in")], tx)
                     await self.store._delete_many("team", [Where("organizationId", organization_id)], tx)
+            if "organizationRole" in self.store.schema:
+                await self.store._delete_many("organizationRole", [Where("organizationId", organization_id)], tx)
             await self.store._delete_many("member", [Where("organizationId", organization_id)], tx)
             await self.store._delete_many("invitation", [Where("organizationId", organization_id)], tx)
             await self.store._delete("organization", [Where("id", organization_id)], adapter=tx, veto_raises=True)
@@ -155,8 +157,13 @@ class OrganizationStore:
 
     async def count_holders(self, organization_id: str, role: str, db: Adapter) -> int:
         """Members holding ``role`` (among others); the role column is a comma-separated list."""
-        rows = await db.find_many("member", [Where("organizationId", organization_id)], limit=None)
-        return sum(1 for r in rows if role in parse_role_list(r.get("role")))
+        return len(await self.holders("member", organization_id, role, db))
+
+    async def holders(self, model: str, organization_id: str, role: str, db: Adapter) -> list[Row]:
+        """``member`` or ``invitation`` rows whose role list names ``role``."""
+        where = [Where("organizationId", organization_id), Where("role", role, "contains")]
+        rows = await db.find_many(model, where, limit=None)
+        return [r for r in rows if role in parse_role_list(r.get("role"))]
 
     async def add_member(self, data: Mapping[str, Any], db: Adapter | None = None) -> Row:
         return self.public("member", await self.store._create("member", data, db))
@@ -216,6 +223,39 @@ class OrganizationStore:
             where.append(Where("status", from_status))
         row = await (db or self.adapter).increment_one("invitation", where, {}, set=dict(update))
         return self.public("invitation", row) if row else None
+
+    # -- stored roles (dynamic access control) ----------------------------------------------------------
+
+    async def stored_roles(self, organization_id: str, db: Adapter | None = None) -> list[Row]:
+        rows = await (db or self.adapter).find_many(
+            "organizationRole", [Where("organizationId", organization_id)], limit=None, sort_by=OLDEST_FIRST
+        )
+        return [self.public("organizationRole", r) for r in rows]
+
+    async def stored_role(self, organization_id: str, key: Where, db: Adapter | None = None) -> Row | None:
+        """The organization's role whose ``role`` (name) or ``id`` is ``key``."""
+        row = await (db or self.adapter).find_one("organizationRole", [Where("organizationId", organization_id), key])
+        return self.public("organizationRole", row) if row else None
+
+    async def count_stored_roles(self, organization_id: str, db: Adapter) -> int:
+        return await db.count("organizationRole", [Where("organizationId", organization_id)])
+
+    async def create_stored_role(self, data: Mapping[str, Any], db: Adapter) -> Row:
+        return self.public("organizationRole", await self.store._create("organizationRole", data, db))
+
+    async def update_stored_role(self, role_id: str, data: Mapping[str, Any], db: Adapter) -> Row | None:
+        row = await self.store._update("organizationRole", [Where("id", role_id)], data, db)
+        return self.public("organizationRole", row) if row else None
+
+    async def delete_stored_role(self, role_id: str, db: Adapter) -> None:
+        await self.store._delete("organizationRole", [Where("id", role_id)], adapter=db, veto_raises=True)
+
+    async def rename_role(self, organization_id: str, old: str, new: str, db: Adapter) -> None:
+        """Members and invitations holding ``old`` hold ``new`` instead (a renamed role keeps its holders)."""
+        for model in ("member", "invitation"):
+            for row in await self.holders(model, organization_id, old, db):
+                names = [new if name == old else name for name in parse_role_list(row.get("role"))]
+                await self.store._update(model, [Where("id", row["id"])], {"role": ",".join(names)}, db)
 
     # -- teams ------------------------------------------------------------------------------------------
 

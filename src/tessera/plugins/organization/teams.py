@@ -67,7 +67,7 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
         if session is not None:
             member = await org.membership(ctx, organization_id, session.user_id,
                                           error=E.YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION, status=403)
-            org.require(member, {"team": ["create"]}, E.YOU_ARE_NOT_ALLOWED_TO_CREATE_TEAMS_IN_THIS_ORGANIZATION)
+            await org.require(ctx, member, {"team": ["create"]}, E.YOU_ARE_NOT_ALLOWED_TO_CREATE_TEAMS_IN_THIS_ORGANIZATION)
         maximum = await team_limit(teams.maximum_teams, {"organizationId": organization_id, "session": session})
         if maximum and len(await org.store.teams(organization_id)) >= maximum:
             raise APIError(400, E.YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_TEAMS)
@@ -91,7 +91,7 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
             member = await org.store.member(organization_id, session.user_id)
             if member is None or session.session.get("activeTeamId") == team_id:
                 raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_TEAM)
-            org.require(member, {"team": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_TEAMS_IN_THIS_ORGANIZATION)
+            await org.require(ctx, member, {"team": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_TEAMS_IN_THIS_ORGANIZATION)
         team = await org.store.team(team_id, organization_id)
         if team is None:
             raise APIError(400, E.TEAM_NOT_FOUND)
@@ -114,7 +114,7 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
         organization_id = organization_of(ctx, session, data.get("organizationId"))
         member = await org.membership(ctx, organization_id, session.user_id,
                                       error=E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_TEAM, status=403)
-        org.require(member, {"team": ["update"]}, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_TEAM)
+        await org.require(ctx, member, {"team": ["update"]}, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_TEAM)
         team = await org.store.team(ctx.body["teamId"], organization_id)
         if team is None:
             raise APIError(400, E.TEAM_NOT_FOUND)
@@ -167,7 +167,7 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
                 raise APIError(400, E.NO_ACTIVE_ORGANIZATION)
             member = await org.membership(ctx, organization_id, session.user_id,
                                           error=E.YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION, status=403)
-            org.require(member, {"member": ["update"]}, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER)
+            await org.require(ctx, member, {"member": ["update"]}, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER)
             await org.membership(ctx, organization_id, target, error=E.USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION)
             return [t for t in await org.store.teams_of_user(target) if t["organizationId"] == organization_id]
         mine = await org.store.teams_of_user(session.user_id)
@@ -200,7 +200,7 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
         organization_id = organization_of(ctx, session, ctx.body.get("organizationId"))
         member = await org.membership(ctx, organization_id, session.user_id,
                                       error=E.USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION)
-        org.require(member, {"member": [permission]}, denied)
+        await org.require(ctx, member, {"member": [permission]}, denied)
         user_id = js_string(ctx.body["userId"])
         await org.membership(ctx, organization_id, user_id, error=E.USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION)
         team = await org.store.team(ctx.body["teamId"], organization_id)
