@@ -96,12 +96,12 @@ def build_role_endpoints(org: Org, dac: DynamicAccessControl) -> tuple[Endpoint,
         return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.inf
 
     @endpoint("/organization/create-role", "POST", name="create_org_role", body=Shape({
-        "organizationId": ORGANIZATION_ID, "role": F("string"), "permission": F("object"),
+        "organizationId": ORGANIZATION_ID, "role": F("string"), "permission": F("any", optional=True),
         "additionalFields": F("object", optional=True),
     }), session="session", tags=TAGS)
     async def create_org_role(ctx: RequestContext) -> Any:
         body = ctx.body
-        permission = checked_permission(body["permission"], "body.permission")
+        permission = checked_permission(body, "permission", "body.permission")
         check_role_name(body["role"], "body.role")
         require_ac()
         organization_id = organization_of(ctx, body.get("organizationId"),
@@ -162,7 +162,7 @@ def build_role_endpoints(org: Org, dac: DynamicAccessControl) -> tuple[Endpoint,
     async def update_org_role(ctx: RequestContext) -> Any:
         body = ctx.body
         data = body["data"]
-        permission = checked_permission(data["permission"], "body.data.permission") if "permission" in data else None
+        permission = checked_permission(data, "permission", "body.data.permission") if "permission" in data else None
         new_name = data.get("roleName")
         if new_name is not None and not isinstance(new_name, str):
             raise validation_error([f"[body.data.roleName] Invalid input: expected string, received {received(new_name)}"])
@@ -204,10 +204,12 @@ def permission_text(permission: dict[str, list[str]]) -> str:
     return json.dumps(permission, separators=(",", ":"), ensure_ascii=False)
 
 
-def checked_permission(value: Any, where: str) -> dict[str, list[str]]:
-    """``z.record(z.string(), z.array(z.string()))`` with zod's messages."""
+def checked_permission(values: dict[str, Any], name: str, where: str) -> dict[str, list[str]]:
+    """``values[name]`` is a ``z.record(z.string(), z.array(z.string()))``, with zod's messages."""
+    value = values.get(name)
     if not isinstance(value, dict):
-        raise validation_error([f"[{where}] Invalid input: expected record, received {received(value)}"])
+        kind = received(value) if name in values else "undefined"
+        raise validation_error([f"[{where}] Invalid input: expected record, received {kind}"])
     issues = []
     for resource, actions in value.items():
         if not isinstance(actions, list):
