@@ -78,6 +78,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "3.body": "invite-member with an unknown role: Better Auth answers only a message, tessera adds the "
         "stable code ROLE_NOT_FOUND (which Better Auth's update-member-role does send)",
     },
+    "organization: dynamic access control": {
+        "22.body": "update-role answers the role as stored, updatedAt the time of the update; Better Auth answers "
+        "the row it read before updating (updatedAt null)",
+    },
     "cookie-cache: revoked session": {
         "1.cookies": _CACHE_REVOKED,
         "1.body": _CACHE_REVOKED,

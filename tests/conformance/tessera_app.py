@@ -39,6 +39,18 @@ def _to_outbox(data: Any, ctx: Any) -> None:
             f.write(json.dumps({"email": data["email"], "otp": data["otp"], "type": data["type"]}) + "\n")
 
 
+def _organization_dac() -> Any:
+    """The reference server's ``organizationDac``: dynamic access control with an ``ac`` holding one extra
+    resource, an owner who holds it, and at most 3 stored roles per organization."""
+    from tessera.plugins.organization import DEFAULT_ROLES, DEFAULT_STATEMENTS, create_access_control, organization
+
+    project = ("create", "read", "delete")
+    ac = create_access_control({**DEFAULT_STATEMENTS, "project": project})
+    owner = ac.new_role({**DEFAULT_STATEMENTS, "project": project})
+    return organization(ac=ac, roles={**DEFAULT_ROLES, "owner": owner},
+                        dynamic_access_control={"maximum_roles_per_organization": 3})
+
+
 def make_plugins(names: list[str]) -> list[Any]:
     plugins: list[Any] = []
     for name in names:
@@ -70,6 +82,8 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.organization import TeamsOptions, organization
 
             plugins.append(organization(teams=TeamsOptions()))
+        elif name == "organizationDac":
+            plugins.append(_organization_dac())
         elif name == "emailOTP":
             from tessera.plugins.email_otp import email_otp
 
@@ -85,8 +99,8 @@ def make_plugins(names: list[str]) -> list[Any]:
         else:
             raise SystemExit(
                 f"unknown plugin {name!r} "
-                "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, emailOTP, "
-                "multiSession, username)"
+                "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, "
+                "organizationDac, emailOTP, multiSession, username)"
             )
     return plugins
 

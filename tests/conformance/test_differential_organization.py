@@ -1,9 +1,11 @@
 """Differential cases with the ``organization`` plugin on both servers (Better Auth's ``organization()``,
 tessera's ``organization()``): status codes, error codes and JSON shapes of the core endpoints, through one
-create → invite → accept → manage flow and the refusals around it."""
+create → invite → accept → manage flow and the refusals around it; teams; and dynamic access control
+(stored roles: create, read, assign, update, delete, and the refusals around them)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,12 +14,19 @@ import pytest
 from conformance_pair import Pair, Side, plugin_pair
 
 
-@pytest.fixture(scope="session")
-def org_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "organization") as (p, _):
+@contextlib.contextmanager
+def with_bob_and_carol(tmp: pytest.TempPathFactory, reference: Path, postgres: str, plugins: str) -> Iterator[Pair]:
+    """Both servers with ``plugins``, Alice, Bob and Carol signed up on each."""
+    with plugin_pair(tmp, reference, postgres, plugins) as (p, _):
         for label, name in (("bob", "Bob"), ("carol", "Carol")):
             email = p.email(label)
             p.each(lambda s, email=email, label=label, name=name: s.jars.__setitem__(label, s.sign_up(email, name)))
+        yield p
+
+
+@pytest.fixture(scope="session")
+def org_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    with with_bob_and_carol(tmp_path_factory, reference_node, postgres_admin_url, "organization") as p:
         yield p
 
 
@@ -163,3 +172,77 @@ def test_teams(teams_pair: Pair) -> None:
         ]
 
     teams_pair.check("organization: teams", scenario)
+
+
+@pytest.fixture(scope="session")
+def dac_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    with with_bob_and_carol(tmp_path_factory, reference_node, postgres_admin_url, "organizationDac") as p:
+        yield p
+
+
+def test_dynamic_access_control(dac_pair: Pair) -> None:
+    slug = f"dac-{dac_pair.run_id}"
+    bob_email = dac_pair.email("bob")
+
+    def scenario(s: Side) -> list[httpx.Response]:
+        alice, bob, carol = s.jars["alice"], s.jars["bob"], s.jars["carol"]
+        org_id = post(s, "/organization/create", {"name": "Dac", "slug": slug}, alice).json()["id"]
+        created = post(s, "/organization/create-role", {"role": "Sales", "permission": {"project": ["read"]}}, alice)
+        assert created.status_code == 200, created.text
+        role_id = created.json()["roleData"]["id"]
+        invited = post(s, "/organization/invite-member", {"email": bob_email, "role": "sales"}, alice)
+        accepted = post(s, "/organization/accept-invitation", {"invitationId": invited.json()["id"]}, bob)
+        bob_member = accepted.json()["member"]
+        carol_email = dac_pair.email("carol")
+        carol_invite = post(s, "/organization/invite-member", {"email": carol_email, "role": "admin"}, alice)
+        post(s, "/organization/accept-invitation", {"invitationId": carol_invite.json()["id"]}, carol)
+        out = [
+            created,
+            post(s, "/organization/create-role", {"role": "sales", "permission": {}}, alice),
+            post(s, "/organization/create-role", {"role": "admin", "permission": {}}, alice),
+            post(s, "/organization/create-role", {"role": "x", "permission": {"payroll": ["read"]}}, alice),
+            post(s, "/organization/create-role", {"role": "x", "permission": {"member": "update"}}, alice),
+            post(s, "/organization/create-role", {"role": "x"}, alice),
+            post(s, "/organization/create-role", {"role": "x", "permission": {"member": [1]}}, alice),
+            post(s, "/organization/create-role", {"role": "x", "permission": {}}, bob),
+            post(s, "/organization/create-role", {"role": "x", "permission": {}, "organizationId": "nope"}, alice),
+            post(s, "/organization/create-role", {"role": "x", "permission": {}}),
+            post(s, "/organization/create-role", {"role": "x", "permission": {
+                "organization": ["update", "delete"], "project": ["read"]}, "organizationId": org_id}, carol),
+            s.get("/organization/list-roles", jar=alice),
+            s.get("/organization/get-role", params={"roleName": "sales"}, jar=alice),
+            s.get("/organization/get-role", params={"roleId": role_id}, jar=alice),
+            s.get("/organization/get-role", params={"roleName": "nope"}, jar=alice),
+            s.get("/organization/get-role", jar=alice),
+            invited,
+            accepted,
+            post(s, "/organization/has-permission", {"permissions": {"project": ["read"]}, "organizationId": org_id},
+                 bob),
+            post(s, "/organization/has-permission", {"permissions": {"project": ["delete"]}, "organizationId": org_id},
+                 bob),
+            post(s, "/organization/create-role", {"role": "y", "permission": {}, "organizationId": org_id}, bob),
+            s.get("/organization/list-roles", params={"organizationId": org_id}, jar=bob),
+            post(s, "/organization/update-role", {"roleName": "sales", "data": {"permission": {"project": ["read", "delete"]}}},
+                 alice),
+            post(s, "/organization/has-permission", {"permissions": {"project": ["delete"]}, "organizationId": org_id},
+                 bob),
+            post(s, "/organization/update-role", {"roleId": "nope", "data": {}}, alice),
+            post(s, "/organization/update-role", {"roleName": "sales"}, alice),
+            post(s, "/organization/delete-role", {"roleName": "sales"}, alice),
+            post(s, "/organization/delete-role", {"roleName": "owner"}, alice),
+            post(s, "/organization/delete-role", {}, alice),
+            post(s, "/organization/delete-role", {"roleName": ""}, alice),
+            post(s, "/organization/update-role", {"roleName": "sales", "data": {"roleName": 3}}, alice),
+            post(s, "/organization/update-role", {"roleName": "sales", "data": {
+                "permission": {"organization": ["delete"]}}, "organizationId": org_id}, carol),
+            post(s, "/organization/update-member-role", {"memberId": bob_member["id"], "role": "ghost"}, alice),
+            post(s, "/organization/update-member-role", {"memberId": bob_member["id"], "role": "member"}, alice),
+            post(s, "/organization/create-role", {"role": "b", "permission": {}}, alice),
+            post(s, "/organization/create-role", {"role": "c", "permission": {}}, alice),
+            post(s, "/organization/create-role", {"role": "d", "permission": {}}, alice),
+            post(s, "/organization/delete-role", {"roleId": role_id}, alice),
+            post(s, "/organization/delete-role", {"roleId": role_id}, alice),
+        ]
+        return out
+
+    dac_pair.check("organization: dynamic access control", scenario)

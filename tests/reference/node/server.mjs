@@ -85,6 +85,20 @@ async function loadPlugins(names) {
     organization: async () => (await import("better-auth/plugins/organization")).organization(),
     organizationTeams: async () =>
       (await import("better-auth/plugins/organization")).organization({ teams: { enabled: true } }),
+    // dynamic access control: an `ac` with one extra resource, an owner who holds it, at most 3 stored roles
+    organizationDac: async () => {
+      const { organization } = await import("better-auth/plugins/organization");
+      const { createAccessControl } = await import("better-auth/plugins/access");
+      const { defaultStatements, ownerAc, adminAc, memberAc } = await import("better-auth/plugins/organization/access");
+      const project = ["create", "read", "delete"];
+      const ac = createAccessControl({ ...defaultStatements, project });
+      const owner = ac.newRole({ ...ownerAc.statements, project });
+      return organization({
+        ac,
+        roles: { owner, admin: adminAc, member: memberAc },
+        dynamicAccessControl: { enabled: true, maximumRolesPerOrganization: 3 },
+      });
+    },
     twoFactor: async () => (await import("better-auth/plugins/two-factor")).twoFactor(),
     admin: async () => (await import("better-auth/plugins/admin")).admin(),
     anonymous: async () => (await import("better-auth/plugins/anonymous")).anonymous(),

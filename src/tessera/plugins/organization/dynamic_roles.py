@@ -232,10 +232,14 @@ def check_role_name(name: str, where: str) -> None:
 
 def role_key(values: dict[str, Any], where: str) -> tuple[Where, bool]:
     """Better Auth's ``roleName | roleId`` union (a non-empty string each; ``roleName`` first): the lookup
-    and whether it is by name."""
+    and whether it is by name. Refused as zod refuses it: when exactly one of them is an empty string, that
+    one is "too small", else the union is "invalid"."""
     name, role_id = values.get("roleName"), values.get("roleId")
     if isinstance(name, str) and name:
         return Where("role", name), True
     if isinstance(role_id, str) and role_id:
         return Where("id", role_id), False
+    empty = [key for key, value in (("roleName", name), ("roleId", role_id)) if value == ""]
+    if len(empty) == 1:
+        raise validation_error([f"[{where}.{empty[0]}] Too small: expected string to have >=1 characters"])
     raise validation_error([f"[{where}] Invalid input"])
