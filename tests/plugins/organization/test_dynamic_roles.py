@@ -270,6 +270,30 @@ async def test_concurrent_creates_respect_the_limit_and_the_name(make_world: Mak
     assert await w.auth.adapter.count("organizationRole") == 2
 
 
+async def test_a_role_is_never_deleted_while_being_given(make_world: MakeWorld) -> None:
+    w = await make_world(organization_options=DAC)
+    await acme(w)
+    bob = await w.auth.adapter.find_one("member", [Where("userId", w.bob_id)])
+    assert bob is not None
+    for _ in range(3):
+        await w.alice.post("/organization/update-member-role", {"memberId": bob["id"], "role": "member"})
+        await w.alice.post("/organization/create-role", {"role": "temp", "permission": {}})
+        deleted, given = await asyncio.gather(
+            w.alice.post("/organization/delete-role", {"roleName": "temp"}),
+            w.alice.post("/organization/update-member-role", {"memberId": bob["id"], "role": "temp"}),
+        )
+        role = (await w.auth.adapter.find_one("member", [Where("id", bob["id"])]) or {})["role"]
+        stored = await w.auth.adapter.count("organizationRole", [Where("role", "temp")])
+        assert (role, stored) in {("temp", 1), ("member", 0)}, (deleted.body, given.body)
+        if stored:
+            assert code(deleted) == (400, "ROLE_IS_ASSIGNED_TO_MEMBERS")
+        else:
+            assert code(given) == (400, "ROLE_NOT_FOUND")
+            continue
+        await w.alice.post("/organization/update-member-role", {"memberId": bob["id"], "role": "member"})
+        await w.alice.post("/organization/delete-role", {"roleName": "temp"})
+
+
 def test_generate_emits_the_table_and_its_indexes() -> None:
     sql = generate_sql(app(DAC).schema, "postgresql")
     assert 'CREATE TABLE "organizationRole"' in sql and 'REFERENCES organization (id)' in sql

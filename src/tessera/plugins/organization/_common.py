@@ -18,6 +18,7 @@ from .access import Role, has_permission, parse_permission, parse_role_list, rol
 from .errors import OrganizationErrorCodes as E
 
 if TYPE_CHECKING:
+    from ...db.adapter import Adapter
     from . import OrganizationPlugin
     from .config import OrganizationOptions
     from .store import OrganizationStore
@@ -56,17 +57,18 @@ class Org:
     def is_creator(self, member: Mapping[str, Any]) -> bool:
         return self.creator_role in parse_role_list(member.get("role"))
 
-    async def roles(self, ctx: RequestContext, organization_id: str) -> OrgRoles:
+    async def roles(self, ctx: RequestContext, organization_id: str, db: Adapter | None = None) -> OrgRoles:
         """The roles of one organization: the configured ones, plus with dynamic access control the ones it
-        stored (read once per request, as Better Auth's request-scoped cache)."""
+        stored (read once per request, as Better Auth's request-scoped cache; again when ``db``, a unit of
+        work, is given)."""
         if self.options.dac_options is None:
             return self._static
         key = ROLES_STATE + organization_id
         cached = ctx.state.get(key)
-        if isinstance(cached, OrgRoles):
+        if isinstance(cached, OrgRoles) and db is None:
             return cached
         stored = []
-        for row in await self.store.stored_roles(organization_id):
+        for row in await self.store.stored_roles(organization_id, db):
             permission = parse_permission(row.get("permission"))
             if permission is None:  # Better Auth answers 500 for the whole organization; this row grants nothing
                 logger.error("organization: stored role %r of %s has invalid permissions", row.get("role"),
@@ -104,13 +106,16 @@ class Org:
         roles = await self.roles(ctx, member["organizationId"])
         return roles_within(wanted, parse_role_list(member.get("role")), roles.permissions)
 
-    async def check_role_names(self, ctx: RequestContext, organization_id: str, roles: Sequence[str]) -> None:
+    async def check_role_names(self, ctx: RequestContext, organization_id: str, roles: Sequence[str],
+                               db: Adapter | None = None) -> None:
+        """Every name is a configured role or one the organization stores; with ``db`` (a unit of work
+        holding the organization's lock) the stored ones are read there, so none is deleted meanwhile."""
         if not roles:
             raise APIError(400, E.ROLE_NOT_FOUND)
         known = self._static.names
         if all(r in known for r in roles):
             return
-        known = (await self.roles(ctx, organization_id)).names
+        known = (await self.roles(ctx, organization_id, db)).names
         unknown = [r for r in roles if r not in known]
         if unknown:
             message = f"{E.ROLE_NOT_FOUND}: {', '.join(unknown)}"

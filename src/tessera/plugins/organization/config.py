@@ -76,7 +76,8 @@ class OrganizationOptions:
     send_invitation_email: SendInvitationEmail | None = None
     #: Better Auth's ``disableOrganizationDeletion``
     disable_organization_deletion: bool = False
-    #: the application's access control (informational, as in Better Auth); ``roles`` decides
+    #: the application's access control: ``roles`` decides configured roles; with dynamic access control it
+    #: names the resources a stored role may grant (and without it stored roles grant nothing, as in Better Auth)
     ac: AccessControl | None = None
     #: role name -> ``Role``, merged over Better Auth's defaults ``owner``, ``admin``, ``member``
     roles: Mapping[str, Role] | None = None

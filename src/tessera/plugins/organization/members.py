@@ -95,6 +95,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         async with ctx.auth.store.transaction() as tx:
             if not await org.store.lock(organization_id, tx):
                 raise APIError(400, E.ORGANIZATION_NOT_FOUND)
+            await org.check_role_names(ctx, organization_id, roles, tx)
             if await org.store.member(organization_id, user["id"], tx) is not None:
                 raise APIError(400, E.USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION)
             if await org.store.count_members(organization_id, db=tx) >= limit:
@@ -171,6 +172,7 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         async with ctx.auth.store.transaction() as tx:
             if not await org.store.lock(organization_id, tx):
                 raise APIError(400, E.ORGANIZATION_NOT_FOUND)
+            await org.check_role_names(ctx, organization_id, roles, tx)
             if org.creator_role not in roles:
                 await guard_last_creator(ctx, organization_id, target, tx,
                                          E.YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER)
