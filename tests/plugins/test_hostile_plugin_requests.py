@@ -3,9 +3,9 @@
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
 endpoints get past their first checks: the victim is an admin, holds a passkey, owns an organization with a team,
-another member and a pending invitation, and requests name those rows (``Known``) as often as they name made-up
-ones. Whatever a successful request changed (a role, a ban, a removed member, a deleted organization) is put back
-before the next.
+a stored role, another member and a pending invitation, and requests name those rows (``Known``) as often as they
+name made-up ones. Whatever a successful request changed (a role, a ban, a removed member, a deleted organization)
+is put back before the next.
 
 The memory run covers every plugin route, with any transport and then with a browser's; the SQLite, PostgreSQL
 and MySQL runs send hostile bodies and queries, the transport a browser's, to each plugin endpoint that writes or
@@ -26,7 +26,7 @@ from tessera.db.adapter import Where
 from tessera.plugins.admin import admin
 from tessera.plugins.bearer import bearer
 from tessera.plugins.email_otp import email_otp
-from tessera.plugins.organization import organization
+from tessera.plugins.organization import DEFAULT_AC, organization
 from tessera.plugins.passkey import passkey
 from tessera.plugins.two_factor import two_factor
 from tessera.plugins.username import username
@@ -56,6 +56,7 @@ PREFIXES = ("/admin/", "/two-factor/", "/organization/", "/passkey/",
 SLUG = "victim-org"
 TARGET = "target@example.com"
 INVITEE = "invitee@example.com"
+ROLE = "helper"  # a role the victim's organization stores (dynamic access control)
 EXAMPLES = int(300 * SCALE)
 EXAMPLES_PER_ROUTE = int(10 * SCALE)
 # Better Auth's plugins answer these with a message and no code
@@ -74,7 +75,8 @@ def plugin_app(**options: Any) -> Tessera:
     user = core["user"]  # the admin plugin declares ``role`` itself
     user["additional_fields"] = [f for f in user["additional_fields"] if f.name != "role"]
     core["plugins"] = [bearer(), admin(), two_factor(otp={"send_otp": lambda data, ctx: None}),
-                       organization(teams={"enabled": True}), passkey(),
+                       organization(teams={"enabled": True}, ac=DEFAULT_AC, dynamic_access_control={"enabled": True}),
+                       passkey(),
                        email_otp(send_verification_otp=lambda data, ctx: None), username()]
     return make_auth(**core, **options)
 
@@ -108,13 +110,17 @@ class Stage(Session):
             owner, "/organization/create-team", {"name": "Team", "organizationId": org["id"]})
         invitation = await self.find("invitation", email=INVITEE, status="pending") or await self.created(
             owner, "/organization/invite-member", {"email": INVITEE, "role": "member", "organizationId": org["id"]})
+        role = await self.find("organizationRole", organizationId=org["id"], role=ROLE) or (await self.created(
+            owner, "/organization/create-role", {"role": ROLE, "permission": {"member": ["create"]},
+                                                 "organizationId": org["id"]}))["roleData"]
         key = await self.find("passkey", userId=victim.user["id"]) or await self.passkey(owner)
         sessions = await auth.context.store.list_sessions(target["id"])
         return {
             "userId": [target["id"], victim.user["id"]], "id": [target["id"], key["id"]],
             "organizationId": [org["id"]], "organizationSlug": [SLUG], "slug": [SLUG], "teamId": [team["id"]],
             "invitationId": [invitation["id"]], "memberIdOrEmail": [member["id"], TARGET], "memberId": [member["id"]],
-            "role": ["member", "admin", "user"], "sessionToken": [s["token"] for s in sessions[:1]],
+            "role": ["member", "admin", "user", ROLE], "roleName": [ROLE, "admin"], "roleId": [role["id"]],
+            "sessionToken": [s["token"] for s in sessions[:1]],
             "email": [INVITEE, TARGET],
         }
 

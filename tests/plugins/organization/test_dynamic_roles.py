@@ -136,7 +136,8 @@ async def test_a_role_grants_only_what_its_author_holds(make_world: MakeWorld) -
         assert code(taken) == (400, "ROLE_NAME_IS_ALREADY_TAKEN")
     again = await w.alice.post("/organization/create-role", {"role": "HELPER", "permission": {}})
     assert code(again) == (400, "ROLE_NAME_IS_ALREADY_TAKEN")
-    rename_taken = await w.alice.post("/organization/update-role", {"roleName": "helper", "data": {"roleName": "admin"}})
+    rename_taken = await w.alice.post("/organization/update-role",
+                                      {"roleName": "helper", "data": {"roleName": "admin"}})
     assert code(rename_taken) == (400, "ROLE_NAME_IS_ALREADY_TAKEN")
 
 
@@ -162,7 +163,8 @@ async def test_a_stored_role_can_manage_and_assign_within_itself(make_world: Mak
         await w.auth.adapter.find_one("invitation", [Where("email", "carol@example.com")]) or {})["id"]})
     assert accepted.status == 200 and accepted.json_body()["member"]["role"] == "intern"
     carol = accepted.json_body()["member"]
-    assert (await w.bob.post("/organization/update-member-role", {"memberId": carol["id"], "role": "scout"})).status == 200
+    scout = await w.bob.post("/organization/update-member-role", {"memberId": carol["id"], "role": "scout"})
+    assert scout.status == 200, scout.body
     assert code(await w.bob.post("/organization/update-member-role", {"memberId": carol["id"], "role": "admin"})) == (
         403, "YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER")
     member_added = await w.auth.api.add_member(body={"userId": w.alice_id, "role": "intern", "organizationId": org_id},
@@ -238,7 +240,8 @@ async def test_a_corrupt_stored_role_grants_nothing_and_breaks_nothing(make_memo
     w = await make_memory_world(organization_options=DAC)
     org_id = await acme(w)
     await w.auth.adapter.create("organizationRole", {
-        "id": "r1", "organizationId": org_id, "role": "broken", "permission": "{not json", "createdAt": datetime.now(UTC),
+        "id": "r1", "organizationId": org_id, "role": "broken", "permission": "{not json",
+        "createdAt": datetime.now(UTC),
     })
     await w.auth.adapter.update("member", [Where("userId", w.bob_id)], {"role": "broken"})
     assert not await can(w, w.bob, {"member": ["update"]})

@@ -97,7 +97,9 @@ class OrganizationOptions:
         limit = self.dynamic_access_control.maximum_roles_per_organization if isinstance(
             self.dynamic_access_control, DynamicAccessControl) else None
         if isinstance(limit, bool) or (isinstance(limit, int) and limit < 0):
-            raise ConfigError("organization: maximum_roles_per_organization must be a non-negative integer or a function")
+            raise ConfigError(
+                "organization: maximum_roles_per_organization must be a non-negative integer or a function"
+            )
         for name, role in (self.roles or {}).items():
             if not isinstance(role, Role):
                 raise ConfigError(

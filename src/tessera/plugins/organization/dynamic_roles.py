@@ -165,7 +165,8 @@ def build_role_endpoints(org: Org, dac: DynamicAccessControl) -> tuple[Endpoint,
         permission = checked_permission(data, "permission", "body.data.permission") if "permission" in data else None
         new_name = data.get("roleName")
         if new_name is not None and not isinstance(new_name, str):
-            raise validation_error([f"[body.data.roleName] Invalid input: expected string, received {received(new_name)}"])
+            kind = received(new_name)
+            raise validation_error([f"[body.data.roleName] Invalid input: expected string, received {kind}"])
         if new_name:
             check_role_name(new_name, "body.data.roleName")
         key, _ = role_key(body, "body")
@@ -227,7 +228,9 @@ def check_role_name(name: str, where: str) -> None:
     """One role name: a role column holds names comma-separated and trimmed, so a name with a comma or
     surrounding spaces could never be held (Better Auth stores it anyway)."""
     if not name.strip() or "," in name or name != name.strip():
-        raise validation_error([f"[{where}] Invalid role name: expected one name, without commas or surrounding spaces"])
+        raise validation_error(
+            [f"[{where}] Invalid role name: expected one name, without commas or surrounding spaces"]
+        )
 
 
 def role_key(values: dict[str, Any], where: str) -> tuple[Where, bool]:

@@ -64,7 +64,8 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         if not EMAIL_RE.match(email):
             raise APIError(400, BaseErrorCodes.INVALID_EMAIL)
         member = await org.membership(ctx, organization_id, session.user_id)
-        await org.require(ctx, member, {"invitation": ["create"]}, E.YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION)
+        await org.require(ctx, member, {"invitation": ["create"]},
+                          E.YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION)
         roles = parse_role_list(body["role"])
         await org.check_role_names(ctx, organization_id, roles)
         if (org.creator_role in roles and not org.is_creator(member)) or not await org.within(ctx, roles, member):

@@ -167,7 +167,8 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         await org.require(ctx, member, {"member": ["update"]}, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER,
                     allow_creator_all_permissions=True)
         await org.check_role_names(ctx, organization_id, roles)
-        if not (await org.within(ctx, roles, member) and await org.within(ctx, parse_role_list(target.get("role")), member)):
+        held = parse_role_list(target.get("role"))
+        if not (await org.within(ctx, roles, member) and await org.within(ctx, held, member)):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER)
         async with ctx.auth.store.transaction() as tx:
             if not await org.store.lock(organization_id, tx):

@@ -67,7 +67,8 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
         if session is not None:
             member = await org.membership(ctx, organization_id, session.user_id,
                                           error=E.YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION, status=403)
-            await org.require(ctx, member, {"team": ["create"]}, E.YOU_ARE_NOT_ALLOWED_TO_CREATE_TEAMS_IN_THIS_ORGANIZATION)
+            await org.require(ctx, member, {"team": ["create"]},
+                              E.YOU_ARE_NOT_ALLOWED_TO_CREATE_TEAMS_IN_THIS_ORGANIZATION)
         maximum = await team_limit(teams.maximum_teams, {"organizationId": organization_id, "session": session})
         if maximum and len(await org.store.teams(organization_id)) >= maximum:
             raise APIError(400, E.YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_TEAMS)
@@ -91,7 +92,8 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
             member = await org.store.member(organization_id, session.user_id)
             if member is None or session.session.get("activeTeamId") == team_id:
                 raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_TEAM)
-            await org.require(ctx, member, {"team": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_TEAMS_IN_THIS_ORGANIZATION)
+            await org.require(ctx, member, {"team": ["delete"]},
+                              E.YOU_ARE_NOT_ALLOWED_TO_DELETE_TEAMS_IN_THIS_ORGANIZATION)
         team = await org.store.team(team_id, organization_id)
         if team is None:
             raise APIError(400, E.TEAM_NOT_FOUND)
