@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, cast
 
 from ...context import RequestContext
 from ...db.adapter import Adapter, Where
@@ -26,7 +26,7 @@ from ...endpoints import Endpoint, endpoint
 from ...errors import APIError, ErrorCode
 from ...validation import F, Shape, received, validation_error
 from ._common import Org, signed_in
-from .access import is_permission, parse_permission
+from .access import AccessControl, parse_permission
 from .config import DynamicAccessControl, resolve
 from .errors import OrganizationErrorCodes as E
 
@@ -60,12 +60,11 @@ def build_role_endpoints(org: Org, dac: DynamicAccessControl) -> tuple[Endpoint,
             raise APIError(400, missing)
         return str(organization_id)
 
-    async def grantable(ctx: RequestContext, member: dict[str, Any], permission: dict[str, list[str]],
-                        denied: ErrorCode) -> None:
+    async def grantable(ctx: RequestContext, ac: AccessControl, member: dict[str, Any],
+                        permission: dict[str, list[str]], denied: ErrorCode) -> None:
         """Better Auth's ``checkForInvalidResources`` and ``checkIfMemberHasPermission``: every resource is
         one of ``ac``'s, and the caller holds every action the role would grant."""
-        assert options.ac is not None
-        if any(resource not in options.ac.statements for resource in permission):
+        if any(resource not in ac.statements for resource in permission):
             raise APIError(400, E.INVALID_RESOURCE)
         missing = [f"{resource}:{action}" for resource, actions in permission.items() for action in actions
                    if not await org.allowed(ctx, member, {resource: [action]})]
@@ -86,9 +85,10 @@ def build_role_endpoints(org: Org, dac: DynamicAccessControl) -> tuple[Endpoint,
             raise APIError(400, E.ROLE_NOT_FOUND)
         return found
 
-    def require_ac() -> None:
+    def require_ac() -> AccessControl:
         if options.ac is None:
             raise APIError(501, E.MISSING_AC_INSTANCE)
+        return options.ac
 
     async def role_limit(organization_id: str) -> float:
         limit = dac.maximum_roles_per_organization
@@ -103,7 +103,7 @@ def build_role_endpoints(org: Org, dac: DynamicAccessControl) -> tuple[Endpoint,
         body = ctx.body
         permission = checked_permission(body, "permission", "body.permission")
         check_role_name(body["role"], "body.role")
-        require_ac()
+        ac = require_ac()
         organization_id = organization_of(ctx, body.get("organizationId"),
                                           E.YOU_MUST_BE_IN_AN_ORGANIZATION_TO_CREATE_A_ROLE)
         name = body["role"].lower()
@@ -116,7 +116,7 @@ def build_role_endpoints(org: Org, dac: DynamicAccessControl) -> tuple[Endpoint,
                 raise APIError(400, E.ORGANIZATION_NOT_FOUND)
             if await org.store.count_stored_roles(organization_id, tx) >= maximum:
                 raise APIError(400, E.TOO_MANY_ROLES)
-            await grantable(ctx, member, permission, E.YOU_ARE_NOT_ALLOWED_TO_CREATE_A_ROLE)
+            await grantable(ctx, ac, member, permission, E.YOU_ARE_NOT_ALLOWED_TO_CREATE_A_ROLE)
             await check_name_free(organization_id, name, tx)
             created = await org.store.create_stored_role({
                 "organizationId": organization_id, "role": name, "permission": permission_text(permission),
@@ -170,14 +170,14 @@ def build_role_endpoints(org: Org, dac: DynamicAccessControl) -> tuple[Endpoint,
         if new_name:
             check_role_name(new_name, "body.data.roleName")
         key, _ = role_key(body, "body")
-        require_ac()
+        ac = require_ac()
         organization_id = organization_of(ctx, body.get("organizationId"))
         member = await manager(ctx, organization_id, "update", E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_A_ROLE)
         async with ctx.auth.store.transaction() as tx:
             found = await locked_role(organization_id, key, tx)
             update: dict[str, Any] = {"updatedAt": ctx.auth.now()}
             if permission is not None:
-                await grantable(ctx, member, permission, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_A_ROLE)
+                await grantable(ctx, ac, member, permission, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_A_ROLE)
                 update["permission"] = permission_text(permission)
             if new_name:
                 name = new_name.lower()
@@ -220,8 +220,7 @@ def checked_permission(values: dict[str, Any], name: str, where: str) -> dict[st
                    for i, a in enumerate(actions) if not isinstance(a, str)]
     if issues:
         raise validation_error(issues)
-    assert is_permission(value)
-    return value
+    return cast("dict[str, list[str]]", value)
 
 
 def check_role_name(name: str, where: str) -> None:
