@@ -18,12 +18,12 @@ A test that kills the master boots its own with ``boot_sentinel``.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import pytest
 
@@ -34,8 +34,10 @@ from tests._redis_cluster import (
     answers_ping,
     cli,
     free_port_pair,
+    replica_synced,
+    require_redis,
     server_processes,
-    skip_loudly,
+    sigkill,
     start_server,
     wait_for,
 )
@@ -55,9 +57,7 @@ class SentinelTopology:
 
     def kill(self, port: int) -> None:
         """SIGKILL the server on ``port`` (no shutdown, no last words to its replica or clients)."""
-        process = self.processes[port]
-        process.kill()
-        process.wait(timeout=5)
+        sigkill(self.processes[port])
 
     def master_address(self) -> tuple[str, int] | None:
         """The master's address according to the first sentinel that answers."""
@@ -86,13 +86,14 @@ def _sentinel_view(binaries: ServerBinaries, port: int) -> tuple[str | None, str
     return info.get("num-slaves"), info.get("num-other-sentinels")
 
 
+def _sentinel_knows(binaries: ServerBinaries, port: int) -> str:
+    replicas, sentinels = _sentinel_view(binaries, port)
+    return f"it knows {replicas} replicas and {sentinels} other sentinels"
+
+
 def _sentinel_ready(binaries: ServerBinaries, port: int) -> bool:
     """This sentinel knows the master, its replica and the other sentinels."""
     return _sentinel_view(binaries, port) == ("1", str(SENTINELS - 1))
-
-
-def _replica_synced(binaries: ServerBinaries, port: int) -> bool:
-    return "master_link_status:up" in cli(binaries, port, "INFO", "replication")
 
 
 @contextmanager
@@ -113,7 +114,7 @@ def boot_sentinel(binaries: ServerBinaries = REDIS) -> Iterator[SentinelTopology
             answers_ping(binaries, port, deadline)
         # the sentinels start once the replica is in sync: a sentinel learns the replicas from the master's INFO,
         # which it asks for on connecting and then every 10 s, so one started earlier may wait 10 s to see it
-        wait_for(f"replica {replica_port} in sync", lambda: _replica_synced(binaries, replica_port), deadline)
+        wait_for(f"replica {replica_port} in sync", lambda: replica_synced(binaries, replica_port), deadline)
         sentinel_ports = tuple(free_port_pair() for _ in range(SENTINELS))
         for n, port in enumerate(sentinel_ports):
             node_dir = directory / f"sentinel-{n}"
@@ -126,12 +127,8 @@ def boot_sentinel(binaries: ServerBinaries = REDIS) -> Iterator[SentinelTopology
             answers_ping(binaries, port, deadline)
         deadline = time.monotonic() + 3 * BOOT_TIMEOUT  # hello messages go out every 2 s, INFO every 10 s
         for port in sentinel_ports:
-            try:
-                wait_for(f"sentinel {port} sees the replica and the other sentinels",
-                         lambda port=port: _sentinel_ready(binaries, port), deadline)  # type: ignore[misc]
-            except RuntimeError as error:
-                replicas, sentinels = _sentinel_view(binaries, port)
-                raise RuntimeError(f"{error}: it knows {replicas} replicas and {sentinels} other sentinels") from None
+            wait_for(f"sentinel {port} sees the replica and the other sentinels",
+                     partial(_sentinel_ready, binaries, port), deadline, partial(_sentinel_knows, binaries, port))
         hosts = ",".join(f"127.0.0.1:{p}" for p in sentinel_ports)
         yield SentinelTopology(
             f"{binaries.scheme}+sentinel://{hosts}/{SERVICE}", master_port, replica_port, sentinel_ports, binaries,
@@ -140,10 +137,7 @@ def boot_sentinel(binaries: ServerBinaries = REDIS) -> Iterator[SentinelTopology
 
 
 def require_redis_sentinel() -> None:
-    missing = [tool for tool in (REDIS.server, REDIS.cli) if shutil.which(tool) is None]
-    if missing:
-        skip_loudly(f"REDIS SENTINEL TESTS SKIPPED: {' and '.join(missing)} not on the PATH "
-                    "(apt-get install redis-server)")
+    require_redis("REDIS SENTINEL")
 
 
 @pytest.fixture(scope="session")
