@@ -206,7 +206,7 @@ class RateLimiter:
         self.router = router
         self.clock = clock
         self.default = Rule(config.window, config.max)
-        self.plugin_rules = tuple((r.path_prefix, Rule(r.window, r.max)) for r in plugin_rules)
+        self.plugin_rules = tuple((r.path_prefix, r.exact, Rule(r.window, r.max)) for r in plugin_rules)
         self._exact: dict[str, Any] = {}
         self._wild: list[tuple[re.Pattern[str], Any]] = []
         for path, value in config.custom_rules.items():
@@ -234,8 +234,8 @@ class RateLimiter:
             if path.startswith(prefixes):
                 rule = special
                 break
-        for prefix, plugin_rule in self.plugin_rules:
-            if path.startswith(prefix):
+        for prefix, exact, plugin_rule in self.plugin_rules:
+            if path == prefix if exact else path.startswith(prefix):
                 rule = plugin_rule
                 break
         custom: Any = self._exact.get(path, ...)

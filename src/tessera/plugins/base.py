@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RateLimitRule:
-    """A plugin's rate-limit rule for paths starting with ``path_prefix``."""
+    """A plugin's rate-limit rule for paths starting with ``path_prefix`` (only that path with ``exact``)."""
 
     path_prefix: str
     window: int
     max: int
+    #: the rule holds for ``path_prefix`` itself only (Better Auth's ``pathMatcher: path === "/device"``)
+    exact: bool = False
 
 
 @dataclass
