@@ -96,11 +96,15 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.username import username
 
             plugins.append(username())
+        elif name == "deviceAuthorization":
+            from tessera.plugins.device_authorization import device_authorization
+
+            plugins.append(device_authorization(interval="2s"))
         else:
             raise SystemExit(
                 f"unknown plugin {name!r} "
                 "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, "
-                "organizationDac, emailOTP, multiSession, username)"
+                "organizationDac, emailOTP, multiSession, username, deviceAuthorization)"
             )
     return plugins
 

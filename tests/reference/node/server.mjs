@@ -121,6 +121,9 @@ async function loadPlugins(names) {
         },
       }),
     multiSession: async () => (await import("better-auth/plugins/multi-session")).multiSession(),
+    // RFC 8628; a 2 s polling interval keeps the slow_down cases quick
+    deviceAuthorization: async () =>
+      (await import("better-auth/plugins/device-authorization")).deviceAuthorization({ interval: "2s" }),
   };
   const plugins = [];
   for (const name of names) {
