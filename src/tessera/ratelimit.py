@@ -219,7 +219,7 @@ class RateLimiter:
         #: sign-in attempts per account, counted by the sign-in endpoint (``consume_account``)
         self.account_rule = _as_rule(config.account_sign_in, "rate_limit.account_sign_in")
         self.longest_window = max(
-            [self.default.window, *(r.window for _, r in _SPECIAL), *(r.window for _, r in self.plugin_rules)]
+            [self.default.window, *(r.window for _, r in _SPECIAL), *(r.window for _, _, r in self.plugin_rules)]
             + ([self.account_rule.window] if self.account_rule else [])
             + [r.window for r in [*self._exact.values(), *(v for _, v in self._wild)] if isinstance(r, Rule)]
         )

@@ -170,3 +170,16 @@ async def test_odd_user_codes_are_refused(make_world: MakeWorld, user_code: str)
     assert error(r) == (400, "invalid_request", "Invalid user code")
     [row] = await world.rows()
     assert row["userId"] is None
+
+
+async def test_user_code_lookups_are_rate_limited_not_polling(make_memory_world: MakeWorld) -> None:
+    """Better Auth's rule: 5 ``GET /device`` per expiry window (guessing user codes); the rule holds for that
+    path only, so a device polling ``/device/token`` every interval is never stopped by it."""
+    world = await make_memory_world(auth_options={"rate_limit": {"enabled": True}})
+    device = world.device()
+    lookups = [(await device.get("/device", query="user_code=ABCDEFGH")).status for _ in range(6)]
+    assert lookups == [400] * 5 + [429]
+    codes = await world.codes()
+    for _ in range(8):
+        world.clock.advance(5)
+        assert error(await world.poll(codes["device_code"]))[1] == "authorization_pending"
