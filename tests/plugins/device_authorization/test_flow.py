@@ -235,3 +235,46 @@ async def test_direct_calls(make_memory_world: MakeWorld) -> None:
         await api.device_token(body=body)
     assert caught.value.code == "authorization_pending" and caught.value.status == 400
     assert (await api.device_verify(query={"user_code": codes["user_code"]}))["status"] == "pending"
+
+
+async def test_user_deleted_after_approving(make_world: MakeWorld) -> None:
+    world = await make_world()
+    codes = await world.codes()
+    alice = await world.person()
+    await world.approved(alice, codes["user_code"])
+    user_id = (await alice.get("/get-session")).json_body()["user"]["id"]
+    await world.auth.context.store.delete_user(user_id)
+    world.clock.advance(5)
+    assert error(await world.poll(codes["device_code"])) == (400, "invalid_grant", "User not found")
+    assert await world.rows() == []
+
+
+async def test_a_refused_session_stops_the_device(make_memory_world: MakeWorld) -> None:
+    def veto(session: Any, ctx: Any) -> bool:
+        return False
+
+    world = await make_memory_world(auth_options={"database_hooks": {"session": {"create": {"before": veto}}}})
+    codes = await world.codes()
+    # every session is refused, the browser's too: the row is approved for a user made directly
+    now = world.clock()
+    user = await world.auth.context.store.create_user({
+        "name": "Alice", "email": "alice@example.com", "emailVerified": True, "image": None,
+        "createdAt": now, "updatedAt": now,
+    })
+    await world.auth.context.adapter.update("deviceCode", [Where("userCode", codes["user_code"])],
+                                            {"userId": user["id"], "status": "approved"})
+    assert error(await world.poll(codes["device_code"])) == (400, "access_denied", "Failed to create session")
+    assert await world.rows() == []
+
+
+async def test_a_revoked_session_in_a_cookie_cache_approves_nothing(make_memory_world: MakeWorld) -> None:
+    world = await make_memory_world(auth_options={"session": {"cookie_cache": {"enabled": True, "max_age": 300}}})
+    codes = await world.codes()
+    alice = await world.person()
+    await world.verify(alice, codes["user_code"])
+    user_id = (await alice.get("/get-session")).json_body()["user"]["id"]
+    await world.auth.context.store.delete_sessions(user_id)
+    r = await alice.post("/device/approve", {"userCode": codes["user_code"]})
+    assert error(r) == (401, "unauthorized", "Authentication required")
+    [row] = await world.rows()
+    assert row["status"] == "pending"
