@@ -138,6 +138,9 @@ def bad_bodies() -> Iterator[tuple[str, Any, int, str]]:
     yield "/device/code", {"client_id": ["a"]}, 400, "invalid_request"
     yield "/device/code", {"client_id": "a\x00b"}, 400, "invalid_request"
     yield "/device/code", {"client_id": "tv", "user_id": 3}, 400, "invalid_request"
+    yield "/device/code", {"client_id": "x" * 70_000}, 400, "invalid_request"
+    yield "/device/code", {"client_id": "tv", "scope": "s" * 70_000}, 400, "invalid_request"
+    yield "/device/code", {"client_id": "tv", "user_id": "u" * 70_000}, 400, "invalid_request"
     yield "/device/token", {"grant_type": GRANT_TYPE, "device_code": {}, "client_id": "tv"}, 400, "VALIDATION_ERROR"
     yield "/device/token", {"grant_type": None, "device_code": "x", "client_id": "tv"}, 400, "VALIDATION_ERROR"
     yield "/device/token", {"grant_type": GRANT_TYPE, "device_code": "x" * 5000, "client_id": "tv"}, 400, \

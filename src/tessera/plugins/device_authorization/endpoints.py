@@ -29,7 +29,7 @@ from ...endpoints import Endpoint, endpoint
 from ...errors import APIError, BaseErrorCodes
 from ...session.issue import create_session
 from ...session.resolver import resolve_session
-from ...validation import F, Shape, validation_error
+from ...validation import F, Shape, column_issue, validation_error
 from .config import MAX_CODE_LENGTH
 from .errors import DeviceAuthorizationErrorCodes as E
 from .errors import OAuthError, device_error
@@ -168,6 +168,12 @@ def build_endpoints(plugin: DeviceAuthorizationPlugin) -> tuple[Endpoint, ...]:
         client_id: str | None = body.get("client_id")
         if not client_id:
             raise device_error(400, OAuthError.INVALID_REQUEST, "client_id is required")
+        # what one backend cannot store (MySQL's TEXT holds 65,535 bytes) is refused on all of them
+        keyed = ctx.auth.schema[MODEL].keyed_fields()
+        for name, column in (("client_id", "clientId"), ("user_id", "userId"), ("scope", "scope")):
+            problem = column_issue("string", column in keyed, body.get(name))
+            if problem:
+                raise device_error(400, OAuthError.INVALID_REQUEST, f"[body.{name}] {problem}")
         if not await client_is_valid(client_id):
             raise device_error(400, OAuthError.INVALID_CLIENT, "Invalid client ID")
         scope: str | None = body.get("scope")
@@ -259,7 +265,7 @@ def build_endpoints(plugin: DeviceAuthorizationPlugin) -> tuple[Endpoint, ...]:
                 raise  # a ban answers as on every sign-in
             # a session.create hook refused: the device must stop polling (RFC 8628 §3.5 access_denied)
             raise device_error(400, OAuthError.ACCESS_DENIED, E.FAILED_TO_CREATE_SESSION) from None
-        # no cookie: the token travels in the body; hooks (the bearer plugin's ``set-auth-token``) see it
+        # no cookie: the token travels in the body; after-hooks see the session as the new one
         ctx.new_session = session
         expires_at: datetime = session.session["expiresAt"]
         return {
