@@ -176,3 +176,21 @@ def test_device_refusals(device_pair: Pair) -> None:
         return out
 
     check_exactly(device_pair, "device: refusals", scenario)
+
+
+def test_device_pre_bound(device_pair: Pair) -> None:
+    """A code bound to a user by ``user_id`` needs no claim: that user approves it at once, and no one else."""
+    def scenario(s: Side) -> list[httpx.Response]:
+        alice, bob = s.jars["alice"], s.jars.get("bob") or s.sign_up(device_pair.email(f"bob2-{s.name}"), "Bob")
+        alice_id = s.get("/get-session", jar=alice).json()["user"]["id"]
+        c = codes(s, user_id=alice_id)
+        code = c["user_code"]
+        return [
+            verify(s, code, jar=bob),  # status only, and no claim
+            verify(s, ""),
+            post(s, "/device/approve", {"userCode": f"{code[:4].lower()}-{code[4:]}"}, jar=alice),
+            verify(s, code, jar=alice),
+            poll(s, c["device_code"]),
+        ]
+
+    check_exactly(device_pair, "device: pre-bound", scenario)
