@@ -49,19 +49,21 @@ async def test_relative_verification_uri(make_memory_world: MakeWorld) -> None:
     assert codes["verification_uri"] == f"{BASE}/activate"
 
 
-async def test_custom_generators(make_memory_world: MakeWorld) -> None:
+async def test_custom_generators(make_world: MakeWorld) -> None:
     counter = iter(range(100))
 
     async def user_code() -> str:
         return f"word-{next(counter)}"
 
-    world = await make_memory_world(generate_device_code=lambda: "d" * 50, generate_user_code=user_code)
+    world = await make_world(generate_device_code=lambda: "d" * 50, generate_user_code=user_code)
     codes = await world.codes()
     assert codes == {**codes, "device_code": "d" * 50, "user_code": "word-0"}
     # custom codes are matched as they are: no normalisation
     alice = await world.person()
     assert (await world.verify(alice, "word-0")).status == 200
     assert error(await world.verify(alice, "WORD0"))[1] == "invalid_request"
+    # MySQL's collation matches it case-insensitively; the exact comparison after the lookup does not
+    assert error(await world.verify(alice, "WORD-0"))[1] == "invalid_request"
     # the same device code again: three fresh draws collide, then a clear server_error, nothing written
     r = await world.device().post("/device/code", {"client_id": "my-cli"})
     assert error(r) == (500, "server_error", "Failed to generate a unique device code")
