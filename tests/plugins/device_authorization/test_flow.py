@@ -278,3 +278,14 @@ async def test_a_revoked_session_in_a_cookie_cache_approves_nothing(make_memory_
     assert error(r) == (401, "unauthorized", "Authentication required")
     [row] = await world.rows()
     assert row["status"] == "pending"
+
+
+async def test_device_code_is_matched_exactly(make_world: MakeWorld) -> None:
+    """MySQL's default collation finds a device code whatever its case; only the exact code is honoured."""
+    world = await make_world()
+    codes = await world.codes()
+    await world.approved(await world.person(), codes["user_code"])
+    world.clock.advance(5)
+    r = await world.poll(codes["device_code"].swapcase())
+    assert error(r) == (400, "invalid_grant", "Invalid device code")
+    assert (await world.poll(codes["device_code"])).status == 200
