@@ -10,7 +10,7 @@ the write is the bare adapter call, so the budgets hold.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -69,6 +69,9 @@ class Store:
         self._user_join = (Join("user"),)
         #: called with the user id after the user row changed (cookie caches elsewhere must re-read it)
         self.user_listeners: list[Callable[[str], None]] = []
+        #: ``await guard(user_id, tx)`` inside ``delete_user``'s unit of work, before anything is deleted: a
+        #: plugin refuses the deletion by raising (``APIError``), and may lock rows in ``tx`` to decide
+        self.user_delete_guards: list[Callable[[str, Adapter], Awaitable[None]]] = []
 
     # -- output ---------------------------------------------------------------------------------------
 
@@ -231,9 +234,12 @@ class Store:
         return row
 
     async def delete_user(self, user_id: str) -> bool:
-        """Sessions, accounts, then the user, as one unit: a vetoed user delete keeps all of them."""
+        """Sessions, accounts, then the user, as one unit: a vetoed user delete keeps all of them, and a
+        guard (``user_delete_guards``) that raises refuses it with its error."""
         try:
             async with self.transaction() as tx:
+                for guard in self.user_delete_guards:
+                    await guard(user_id, tx)
                 if "session" in self.schema:
                     await self._delete_many("session", [Where("userId", user_id)], tx)
                 await self._delete_many("account", [Where("userId", user_id)], tx)

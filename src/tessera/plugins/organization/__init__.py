@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...db.adapter import Where
+from ...errors import APIError
 from ..base import ContextPlugin, plugin_from_options
 from .access import (
     ADMIN_ROLE,
@@ -33,7 +35,7 @@ from .access import (
     parse_role_list,
     parse_roles,
 )
-from .config import DynamicAccessControl, OrganizationOptions, TeamsOptions
+from .config import DefaultTeam, DynamicAccessControl, OrganizationHooks, OrganizationOptions, TeamsOptions
 from .endpoints import build_endpoints
 from .errors import OrganizationErrorCodes
 from .schema import organization_schema
@@ -41,6 +43,7 @@ from .store import OrganizationStore
 
 if TYPE_CHECKING:
     from ...context import AuthContext
+    from ...db.adapter import Adapter
 
 __all__ = [
     "ADMIN_ROLE",
@@ -50,8 +53,10 @@ __all__ = [
     "MEMBER_ROLE",
     "OWNER_ROLE",
     "AccessControl",
+    "DefaultTeam",
     "DynamicAccessControl",
     "OrganizationErrorCodes",
+    "OrganizationHooks",
     "OrganizationOptions",
     "OrganizationPlugin",
     "Role",
@@ -89,6 +94,22 @@ class OrganizationPlugin(ContextPlugin):
     def _init(self, context: AuthContext) -> None:
         super()._init(context)
         self._store = OrganizationStore(context.store)
+        context.store.user_delete_guards.append(self._keep_an_owner)
+
+    async def _keep_an_owner(self, user_id: str, tx: Adapter) -> None:
+        """Inside the unit of work deleting a user (``/delete-user``, the admin's ``remove-user``, ...):
+        refuse while they are the only holder of the creator role in an organization. Each such
+        organization's row is locked first (in id order), as leaving and demoting lock it, so two owners
+        deleting their accounts at once cannot both go."""
+        creator = self.options.creator_role
+        rows = await tx.find_many("member", [Where("userId", user_id)], limit=None)
+        owned = sorted({r["organizationId"] for r in rows if creator in parse_role_list(r.get("role"))})
+        for organization_id in owned:
+            if not await self.store.lock(organization_id, tx):
+                continue
+            holders = await self.store.holders("member", organization_id, creator, tx)
+            if any(h["userId"] == user_id for h in holders) and all(h["userId"] == user_id for h in holders):
+                raise APIError(400, OrganizationErrorCodes.USER_IS_THE_ONLY_OWNER_OF_AN_ORGANIZATION)
 
 
 def organization(options: OrganizationOptions | None = None, /, **kwargs: Any) -> OrganizationPlugin:

@@ -26,6 +26,33 @@ DEFAULT_INVITATION_EXPIRES_IN = 48 * 3600
 TeamLimit = Callable[[Row], "int | Awaitable[int]"]
 #: ``(organization_id) -> int``
 RolesLimit = Callable[[str], "int | float | Awaitable[int | float]"]
+#: ``(data) -> int``: ``data`` is ``{user, organization, member}`` (the inviter, the organization, the
+#: inviter's membership)
+InvitationLimit = Callable[[Row], "int | Awaitable[int]"]
+#: ``(organization, ctx) -> team``: creates the default team of a new organization itself
+CreateDefaultTeam = Callable[[Row, Any], "Row | Awaitable[Row]"]
+#: an organization hook: keyword arguments only, sync or async
+OrganizationHook = Callable[..., Any]
+
+#: Better Auth's ``organizationHooks``, snake_case: the names ``OrganizationHooks`` accepts
+HOOK_NAMES: tuple[str, ...] = tuple(
+    f"{when}_{what}" for what in (
+        "create_organization", "update_organization", "delete_organization",
+        "add_member", "remove_member", "update_member_role",
+        "create_invitation", "accept_invitation", "reject_invitation", "cancel_invitation",
+        "create_team", "update_team", "delete_team", "add_team_member", "remove_team_member",
+    ) for when in ("before", "after")
+)
+
+
+@dataclass(frozen=True)
+class DefaultTeam:
+    """Better Auth's ``teams.defaultTeam``."""
+
+    enabled: bool = True
+    #: ``(organization, ctx) -> team`` (sync or async): makes the default team instead of the plugin; it runs
+    #: once the organization and its creator are stored, and the creator then joins the team it answers
+    custom_create_default_team: CreateDefaultTeam | None = None
 
 
 @dataclass(frozen=True)
@@ -39,8 +66,76 @@ class TeamsOptions:
     maximum_members_per_team: int | TeamLimit | None = None
     #: may the last team of an organization be removed
     allow_removing_all_teams: bool = False
-    #: create a team named after the organization, with its creator in it, when an organization is created
-    default_team: bool = True
+    #: create a team named after the organization, with its creator in it, when an organization is created:
+    #: a bool, a ``DefaultTeam`` or a dict of its fields (Better Auth's ``{enabled, customCreateDefaultTeam}``)
+    default_team: bool | DefaultTeam | Mapping[str, Any] = True
+
+    def __post_init__(self) -> None:
+        value = self.default_team
+        if isinstance(value, bool):
+            value = DefaultTeam(enabled=value)
+        elif isinstance(value, Mapping):
+            try:
+                value = DefaultTeam(**value)
+            except TypeError as exc:
+                raise ConfigError(f"organization: teams.default_team: {exc}") from None
+        if not isinstance(value, DefaultTeam):
+            raise ConfigError("organization: teams.default_team must be a bool, a DefaultTeam or a dict")
+        custom = value.custom_create_default_team
+        if custom is not None and not callable(custom):
+            raise ConfigError("organization: teams.default_team.custom_create_default_team must be a function")
+        object.__setattr__(self, "default_team", value)
+
+    @property
+    def default(self) -> DefaultTeam:
+        """``default_team`` as a ``DefaultTeam`` (``__post_init__`` made it one)."""
+        assert isinstance(self.default_team, DefaultTeam)
+        return self.default_team
+
+
+@dataclass(frozen=True)
+class OrganizationHooks:
+    """Better Auth's ``organizationHooks``, snake_case. Each is a sync or async function called with keyword
+    arguments (Better Auth's data, snake_case: ``organization=``, ``user=``, ``member=``, ``new_role=``, ...).
+    A ``before_*`` hook may raise ``APIError`` to refuse (nothing is written) or return ``{"data": {...}}`` to
+    change what is written; ``after_*`` hooks run once the operation is committed. See docs/organization.md."""
+
+    before_create_organization: OrganizationHook | None = None
+    after_create_organization: OrganizationHook | None = None
+    before_update_organization: OrganizationHook | None = None
+    after_update_organization: OrganizationHook | None = None
+    before_delete_organization: OrganizationHook | None = None
+    after_delete_organization: OrganizationHook | None = None
+    before_add_member: OrganizationHook | None = None
+    after_add_member: OrganizationHook | None = None
+    before_remove_member: OrganizationHook | None = None
+    after_remove_member: OrganizationHook | None = None
+    before_update_member_role: OrganizationHook | None = None
+    after_update_member_role: OrganizationHook | None = None
+    before_create_invitation: OrganizationHook | None = None
+    after_create_invitation: OrganizationHook | None = None
+    before_accept_invitation: OrganizationHook | None = None
+    after_accept_invitation: OrganizationHook | None = None
+    before_reject_invitation: OrganizationHook | None = None
+    after_reject_invitation: OrganizationHook | None = None
+    before_cancel_invitation: OrganizationHook | None = None
+    after_cancel_invitation: OrganizationHook | None = None
+    before_create_team: OrganizationHook | None = None
+    after_create_team: OrganizationHook | None = None
+    before_update_team: OrganizationHook | None = None
+    after_update_team: OrganizationHook | None = None
+    before_delete_team: OrganizationHook | None = None
+    after_delete_team: OrganizationHook | None = None
+    before_add_team_member: OrganizationHook | None = None
+    after_add_team_member: OrganizationHook | None = None
+    before_remove_team_member: OrganizationHook | None = None
+    after_remove_team_member: OrganizationHook | None = None
+
+    def __post_init__(self) -> None:
+        for name in HOOK_NAMES:
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise ConfigError(f"organization: organization_hooks.{name} must be a function")
 
 
 @dataclass(frozen=True)
@@ -66,8 +161,8 @@ class OrganizationOptions:
     membership_limit: int | MembershipLimit = 100
     #: seconds an invitation stays valid
     invitation_expires_in: int = DEFAULT_INVITATION_EXPIRES_IN
-    #: pending invitations per organization
-    invitation_limit: int = 100
+    #: pending invitations per organization, or ``({user, organization, member}) -> int`` (sync or async)
+    invitation_limit: int | InvitationLimit = 100
     #: inviting an address with a pending invitation cancels it and sends a new one (else 400)
     cancel_pending_invitations_on_re_invite: bool = False
     #: accepting, rejecting or viewing an invitation needs a verified email. Off by default as in Better Auth
@@ -85,9 +180,12 @@ class OrganizationOptions:
     teams: TeamsOptions | Mapping[str, Any] | None = None
     #: ``DynamicAccessControl`` (or a dict of its fields); ``None``: roles come from ``roles`` only
     dynamic_access_control: DynamicAccessControl | Mapping[str, Any] | None = None
+    #: ``OrganizationHooks`` (or a dict of its fields): Better Auth's ``organizationHooks``
+    organization_hooks: OrganizationHooks | Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        for label, kind in (("teams", TeamsOptions), ("dynamic_access_control", DynamicAccessControl)):
+        for label, kind in (("teams", TeamsOptions), ("dynamic_access_control", DynamicAccessControl),
+                            ("organization_hooks", OrganizationHooks)):
             value = getattr(self, label)
             if isinstance(value, Mapping):
                 try:
@@ -107,10 +205,14 @@ class OrganizationOptions:
                 )
         if not self.creator_role or "," in self.creator_role:
             raise ConfigError("organization: creator_role must be one role name")
-        for label in ("invitation_expires_in", "invitation_limit"):
-            value = getattr(self, label)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ConfigError(f"organization: {label} must be a positive integer")
+        value = self.invitation_expires_in
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError("organization: invitation_expires_in must be a positive integer")
+        invitations = self.invitation_limit
+        if not callable(invitations) and (
+            not isinstance(invitations, int) or isinstance(invitations, bool) or invitations < 0
+        ):
+            raise ConfigError("organization: invitation_limit must be a non-negative integer or a function")
         for label in ("organization_limit", "membership_limit"):
             value = getattr(self, label)
             if isinstance(value, bool) or (isinstance(value, int) and value < 0):
@@ -123,6 +225,12 @@ class OrganizationOptions:
         """The teams configuration when teams are enabled."""
         teams = self.teams
         return teams if isinstance(teams, TeamsOptions) and teams.enabled else None
+
+    @property
+    def hooks(self) -> OrganizationHooks:
+        """``organization_hooks`` (none set: every hook ``None``)."""
+        hooks = self.organization_hooks
+        return hooks if isinstance(hooks, OrganizationHooks) else NO_HOOKS
 
     @property
     def dac_options(self) -> DynamicAccessControl | None:
@@ -140,6 +248,9 @@ class OrganizationOptions:
     def permission_roles(self) -> Mapping[str, Role]:
         """What permission checks use: ``roles`` when given (Better Auth's ``options.roles || defaultRoles``)."""
         return self.roles if self.roles is not None else DEFAULT_ROLES
+
+
+NO_HOOKS = OrganizationHooks()
 
 
 async def resolve(value: Any, *args: Any) -> Any:

@@ -22,6 +22,7 @@ from ._common import Org, min_one, refuse_null, signed_in, unauthorized
 from .config import resolve
 from .dynamic_roles import build_role_endpoints
 from .errors import OrganizationErrorCodes as E
+from .hooks import changed, run_hook
 from .invitations import build_invitation_endpoints
 from .members import build_member_endpoints
 from .store import parse_metadata
@@ -37,6 +38,7 @@ ORG_ID_OR_SLUG = Shape({"organizationId": F("string", optional=True), "organizat
 def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
     org = Org(plugin)
     options = plugin.options
+    hooks = options.hooks
 
     def with_metadata(row: dict[str, Any]) -> dict[str, Any]:
         """Create and update answer ``metadata`` parsed, and leave the key out when there is none."""
@@ -84,27 +86,64 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
             raise APIError(403, E.YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS)
         if await org.store.by_slug(body["slug"]) is not None:
             raise APIError(400, E.ORGANIZATION_ALREADY_EXISTS)
-        data = {
+        given = {k: v for k, v in body.items() if k not in ("keepCurrentActiveOrganization", "userId")}
+        changes = await run_hook(hooks, "before_create_organization", organization=given, user=user)
+        data = changed(ctx, "organization", {
             "name": body["name"], "slug": body["slug"], "logo": body.get("logo"),
             "metadata": metadata_text(body.get("metadata")), "createdAt": store.clock(),
-        }
-        owner = {"userId": user["id"], "role": org.creator_role, "createdAt": store.clock()}
+        }, changes)
+        if changes and data["slug"] != body["slug"] and await org.store.by_slug(data["slug"]) is not None:
+            raise APIError(400, E.ORGANIZATION_ALREADY_EXISTS)
+        # before hooks see the rows as they will be stored (ids included), before anything is written
+        pending = org.store.public("organization", store.unsaved("organization", data))
+        owner = {"userId": user["id"], "organizationId": pending["id"], "role": org.creator_role}
+        owner = changed(ctx, "member", {**owner, "createdAt": store.clock()}, await run_hook(
+            hooks, "before_add_member", member=owner, user=user, organization=pending,
+        ), fixed=("organizationId", "userId"))
+        teams = options.team_options
+        team_data: dict[str, Any] | None = None
+        custom = teams.default.custom_create_default_team if teams is not None else None
+        if teams is not None and teams.default.enabled:
+            proposed = {"organizationId": pending["id"], "name": pending["name"]}
+            team_data = changed(ctx, "team", {**proposed, "createdAt": store.clock(), "updatedAt": None}, await run_hook(
+                hooks, "before_create_team", team=proposed, user=user, organization=pending,
+            ), fixed=("organizationId",))
         default_team: dict[str, Any] | None = None
         try:
             async with store.transaction() as tx:
-                created, member = await org.store.create(data, owner, tx)
-                teams = options.team_options
-                if teams is not None and teams.default_team:
-                    default_team = await org.store.create_team({
-                        "name": created["name"], "organizationId": created["id"], "createdAt": store.clock(),
-                        "updatedAt": None,
-                    }, tx)
+                created, member = await org.store.create({**data, "id": pending["id"]}, owner, tx)
+                if team_data is not None and custom is None:
+                    default_team = await org.store.create_team(team_data, tx)
                     await org.store.add_team_member(default_team["id"], user["id"], None, tx)
         except UniqueViolation:  # the same slug, created a moment ago by someone else
             raise APIError(400, E.ORGANIZATION_ALREADY_EXISTS) from None
+        if team_data is not None and custom is not None:
+            default_team = await custom_default_team(ctx, custom, created, user["id"])
         if session is not None and not body.get("keepCurrentActiveOrganization"):
             await org.set_active(ctx, session, created["id"], team_id=default_team["id"] if default_team else None)
+        await run_hook(hooks, "after_add_member", member=member, user=user, organization=created)
+        if default_team is not None:
+            await run_hook(hooks, "after_create_team", team=default_team, user=user, organization=created)
+        await run_hook(hooks, "after_create_organization", organization=created, member=member, user=user)
         return {**with_metadata(created), "members": [member]}
+
+    async def custom_default_team(ctx: RequestContext, custom: Any, created: dict[str, Any],
+                                  user_id: str) -> dict[str, Any]:
+        """``custom_create_default_team`` runs once the organization is stored (it may use ``auth.api``); the
+        creator joins the team it answers. If either fails the new organization is deleted again, so a
+        failure never leaves an organization without the default team it was configured to have."""
+        try:
+            team = await resolve(custom, created, ctx)
+            if not isinstance(team, dict) or not isinstance(team.get("id"), str):
+                raise TypeError("custom_create_default_team must return the team it created (a dict with an id)")
+            if await org.store.team(team["id"], created["id"]) is None:
+                raise APIError(400, E.TEAM_NOT_FOUND)
+            async with ctx.auth.store.transaction() as tx:
+                await org.store.add_team_member(team["id"], user_id, None, tx)
+        except BaseException:
+            await org.store.delete(created["id"])
+            raise
+        return team
 
     @endpoint("/organization/check-slug", "POST", name="check_organization_slug",
               body=Shape({"slug": F("string")}), session="request", tags=TAGS)
@@ -143,12 +182,21 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
         update: dict[str, Any] = {k: data[k] for k in ("name", "slug", "logo") if k in data}
         if "metadata" in data:
             update["metadata"] = metadata_text(data["metadata"])
+        hooked = await run_hook(hooks, "before_update_organization", organization=data, user=session.user,
+                                member=member)
+        if hooked:
+            update = changed(ctx, "organization", update, hooked)
+            if isinstance(update.get("slug"), str) and update["slug"] != data.get("slug"):
+                existing = await org.store.by_slug(update["slug"])
+                if existing is not None and existing["id"] != organization_id:
+                    raise APIError(400, E.ORGANIZATION_SLUG_ALREADY_TAKEN)
         try:
             updated = await org.store.update(organization_id, update) if update else await org.store.by_id(
                 organization_id
             )
         except UniqueViolation:
             raise APIError(400, E.ORGANIZATION_SLUG_ALREADY_TAKEN) from None
+        await run_hook(hooks, "after_update_organization", organization=updated, user=session.user, member=member)
         return with_metadata(updated) if updated is not None else None
 
     @endpoint("/organization/delete", "POST", name="delete_organization",
@@ -168,9 +216,11 @@ def build_endpoints(plugin: OrganizationPlugin) -> tuple[Endpoint, ...]:
         found = await org.store.by_id(organization_id)
         if found is None:
             raise APIError(400, E.ORGANIZATION_NOT_FOUND)
+        await run_hook(hooks, "before_delete_organization", organization=found, user=session.user)
         await org.store.delete(organization_id)
         if session.session.get("activeOrganizationId") == organization_id:
             await org.set_active(ctx, session, None)
+        await run_hook(hooks, "after_delete_organization", organization=found, user=session.user)
         return found
 
     async def organization_for(ctx: RequestContext) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

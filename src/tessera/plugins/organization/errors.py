@@ -82,3 +82,7 @@ class OrganizationErrorCodes(ErrorCodes):
         "Cannot delete a role that is assigned to members. Please reassign the members to a different role first"
     )
     INVALID_TEAM_ID = code("Team id contains a reserved character")
+    #: tessera's own: deleting the account of an organization's only owner (Better Auth deletes it)
+    USER_IS_THE_ONLY_OWNER_OF_AN_ORGANIZATION = code(
+        "The user is the only owner of an organization: transfer its ownership or delete it first"
+    )

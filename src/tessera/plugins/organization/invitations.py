@@ -23,6 +23,7 @@ from ._common import Org, check_roles_shape, signed_in, unauthorized
 from .access import parse_role_list, parse_roles
 from .config import resolve
 from .errors import OrganizationErrorCodes as E
+from .hooks import changed, run_hook
 from .teams import check_invited_teams, join_invited_teams
 
 TAGS = ("organization",)
@@ -31,6 +32,13 @@ INVITATION_ID = Shape({"invitationId": F("string")})
 
 def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
     options = org.options
+    hooks = options.hooks
+
+    async def invitation_limit(user: dict[str, Any], organization: dict[str, Any], member: dict[str, Any]) -> int:
+        limit = options.invitation_limit
+        if not callable(limit):
+            return limit
+        return int(await resolve(limit, {"user": user, "organization": organization, "member": member}))
 
     def check_recipient(session: SessionData, invitation: dict[str, Any], verification_error: Any) -> None:
         if str(invitation["email"]).lower() != str(session.user.get("email") or "").lower():
@@ -90,11 +98,10 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
                 raise APIError(400, E.INVITATION_NOT_FOUND)
             await send_email(ctx, renewed, organization, member, session)
             return renewed
-        if pending and options.cancel_pending_invitations_on_re_invite:
-            for invitation in pending:
-                await org.store.set_invitation(invitation["id"], {"status": "canceled"}, from_status="pending")
-            pending = []
-        if len(await org.store.pending_invitations(organization_id, now)) >= options.invitation_limit:
+        cancel_pending = bool(pending) and options.cancel_pending_invitations_on_re_invite
+        limit = await invitation_limit(session.user, organization, member)
+        # checked here in Better Auth's order, and again below under the organization's lock (race-safe)
+        if len(await org.store.pending_invitations(organization_id, now)) - (len(pending) if cancel_pending else 0) >= limit:
             raise APIError(403, E.INVITATION_LIMIT_REACHED)
         data = {
             "organizationId": organization_id, "email": email, "role": parse_roles(roles), "status": "pending",
@@ -103,8 +110,30 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         teams = options.team_options
         if teams is not None:
             data["teamId"] = await check_invited_teams(ctx, org, teams, organization_id, body.get("teamId"))
-        invitation = await org.store.create_invitation(data)
+        team_ids = (data.get("teamId") or "").split(",") if data.get("teamId") else []
+        proposed = {"role": data["role"], "email": email, "organizationId": organization_id, "teamIds": team_ids,
+                    "inviterId": session.user_id, "teamId": team_ids[0] if team_ids else None}
+        data = changed(ctx, "invitation", data, await run_hook(
+            hooks, "before_create_invitation", invitation=proposed, inviter=session.user, organization=organization,
+        ), fixed=("organizationId", "inviterId", "status"))
+        if isinstance(data.get("email"), str):
+            data["email"] = data["email"].lower()
+        async with ctx.auth.store.transaction() as tx:
+            if not await org.store.lock(organization_id, tx):
+                raise APIError(400, E.ORGANIZATION_NOT_FOUND)
+            again = await org.store.pending_invitations(organization_id, now, str(data["email"]), tx)
+            if again and cancel_pending:
+                for invitation in again:
+                    await org.store.set_invitation(invitation["id"], {"status": "canceled"}, from_status="pending",
+                                                   db=tx)
+            elif again:  # invited a moment ago by someone else
+                raise APIError(400, E.USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION)
+            if await org.store.count_pending_invitations(organization_id, now, tx) >= limit:
+                raise APIError(403, E.INVITATION_LIMIT_REACHED)
+            invitation = await org.store.create_invitation(data, tx)
         await send_email(ctx, invitation, organization, member, session)
+        await run_hook(hooks, "after_create_invitation", invitation=invitation, inviter=session.user,
+                       organization=organization)
         return invitation
 
     @endpoint("/organization/accept-invitation", "POST", name="accept_invitation", body=INVITATION_ID,
@@ -122,6 +151,8 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
             raise APIError(400, E.ORGANIZATION_NOT_FOUND)
         limit = options.membership_limit
         cap = int(limit if isinstance(limit, int) else await resolve(limit, session.user, organization))
+        await run_hook(hooks, "before_accept_invitation", invitation=invitation, user=session.user,
+                       organization=organization)
         async with ctx.auth.store.transaction() as tx:
             if not await org.store.lock(organization_id, tx):
                 raise APIError(400, E.ORGANIZATION_NOT_FOUND)
@@ -142,6 +173,8 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         # one team: it becomes the active one too (Better Auth's rule)
         await org.set_active(ctx, session, organization_id, team_id=joined[0] if len(joined) == 1 else None,
                              cookies=len(joined) == 1)
+        await run_hook(hooks, "after_accept_invitation", invitation=accepted, member=member, user=session.user,
+                       organization=organization)
         return {"invitation": accepted, "member": member}
 
     @endpoint("/organization/reject-invitation", "POST", name="reject_invitation", body=INVITATION_ID,
@@ -152,11 +185,16 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         if invitation is None or invitation["status"] != "pending":
             raise APIError(400, E.INVITATION_NOT_FOUND, "Invitation not found!")
         check_recipient(session, invitation, E.EMAIL_VERIFICATION_REQUIRED_BEFORE_ACCEPTING_OR_REJECTING_INVITATION)
-        if await org.store.by_id(invitation["organizationId"]) is None:
+        organization = await org.store.by_id(invitation["organizationId"])
+        if organization is None:
             raise APIError(400, E.ORGANIZATION_NOT_FOUND)
+        await run_hook(hooks, "before_reject_invitation", invitation=invitation, user=session.user,
+                       organization=organization)
         rejected = await org.store.set_invitation(invitation["id"], {"status": "rejected"}, from_status="pending")
         if rejected is None:
             raise APIError(400, E.INVITATION_NOT_FOUND, "Invitation not found!")
+        await run_hook(hooks, "after_reject_invitation", invitation=rejected, user=session.user,
+                       organization=organization)
         return {"invitation": rejected, "member": None}
 
     @endpoint("/organization/cancel-invitation", "POST", name="cancel_invitation", body=INVITATION_ID,
@@ -171,11 +209,16 @@ def build_invitation_endpoints(org: Org) -> tuple[Endpoint, ...]:
         await org.require(ctx, member, {"invitation": ["cancel"]}, E.YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION)
         if not await org.within(ctx, parse_role_list(invitation.get("role")), member):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION)
-        if await org.store.by_id(invitation["organizationId"]) is None:
+        organization = await org.store.by_id(invitation["organizationId"])
+        if organization is None:
             raise APIError(400, E.ORGANIZATION_NOT_FOUND)
+        await run_hook(hooks, "before_cancel_invitation", invitation=invitation, cancelled_by=session.user,
+                       organization=organization)
         canceled = await org.store.set_invitation(invitation["id"], {"status": "canceled"}, from_status="pending")
         if canceled is None:  # accepted or rejected meanwhile: that outcome stands
             raise APIError(400, E.INVITATION_NOT_FOUND)
+        await run_hook(hooks, "after_cancel_invitation", invitation=canceled, cancelled_by=session.user,
+                       organization=organization)
         return canceled
 
     @endpoint("/organization/get-invitation", "GET", name="get_invitation", query=Shape({"id": F("string")}),

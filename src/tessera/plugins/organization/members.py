@@ -34,6 +34,7 @@ from ._common import Org, bare, check_roles_shape, signed_in
 from .access import parse_role_list, parse_roles
 from .config import resolve
 from .errors import OrganizationErrorCodes as E
+from .hooks import changed, run_hook
 from .teams import join_invited_teams
 
 TAGS = ("organization",)
@@ -41,10 +42,22 @@ TAGS = ("organization",)
 
 def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
     options = org.options
+    hooks = options.hooks
 
     async def membership_limit(user: dict[str, Any], organization: dict[str, Any]) -> int:
         limit = options.membership_limit
         return int(limit if isinstance(limit, int) else await resolve(limit, user, organization))
+
+    async def hook_subjects(ctx: RequestContext, organization_id: str,
+                            target: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The organization and the member's user, as the member hooks receive them."""
+        organization = await org.store.by_id(organization_id)
+        if organization is None:
+            raise APIError(400, E.ORGANIZATION_NOT_FOUND)
+        user = await ctx.auth.store.find_user_by_id(target["userId"])
+        if user is None:
+            raise APIError(400, None, "User not found")
+        return organization, user
 
     async def guard_last_creator(ctx: RequestContext, organization_id: str, member: dict[str, Any],
                                  tx: Any, error: Any) -> None:
@@ -92,6 +105,10 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         if organization is None:
             raise APIError(400, E.ORGANIZATION_NOT_FOUND)
         limit = await membership_limit(user, organization)
+        proposed = {"userId": user["id"], "organizationId": organization_id, "role": parse_roles(roles)}
+        data = changed(ctx, "member", {**proposed, "createdAt": ctx.auth.now()}, await run_hook(
+            hooks, "before_add_member", member=proposed, user=user, organization=organization,
+        ), fixed=("organizationId", "userId"))
         async with ctx.auth.store.transaction() as tx:
             if not await org.store.lock(organization_id, tx):
                 raise APIError(400, E.ORGANIZATION_NOT_FOUND)
@@ -100,14 +117,12 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
                 raise APIError(400, E.USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION)
             if await org.store.count_members(organization_id, db=tx) >= limit:
                 raise APIError(403, E.ORGANIZATION_MEMBERSHIP_LIMIT_REACHED)
-            added = await org.store.add_member({
-                "organizationId": organization_id, "userId": user["id"], "role": parse_roles(roles),
-                "createdAt": ctx.auth.now(),
-            }, tx)
+            added = await org.store.add_member(data, tx)
             if teams is not None and body.get("teamId"):
                 await join_invited_teams(ctx, org, teams, {"organizationId": organization_id,
                                                            "teamId": body["teamId"]}, user["id"], tx)
-            return added
+        await run_hook(hooks, "after_add_member", member=added, user=user, organization=organization)
+        return added
 
     @endpoint("/organization/remove-member", "POST", name="remove_member", body=Shape({
         "memberIdOrEmail": F("string"), "organizationId": F("string", optional=True),
@@ -131,9 +146,12 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         await org.require(ctx, member, {"member": ["delete"]}, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER, status=401)
         if not await org.within(ctx, parse_role_list(target.get("role")), member):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER)
+        organization, removed_user = await hook_subjects(ctx, organization_id, target)
+        await run_hook(hooks, "before_remove_member", member=target, user=removed_user, organization=organization)
         await remove_unless_last_creator(ctx, organization_id, target)
         if target["userId"] == session.user_id and session.session.get("activeOrganizationId") == organization_id:
             await org.set_active(ctx, session, None)
+        await run_hook(hooks, "after_remove_member", member=target, user=removed_user, organization=organization)
         return {"member": target}
 
     @endpoint("/organization/update-member-role", "POST", name="update_member_role", body=Shape({
@@ -170,6 +188,13 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
         held = parse_role_list(target.get("role"))
         if not (await org.within(ctx, roles, member) and await org.within(ctx, held, member)):
             raise APIError(403, E.YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER)
+        organization, updated_user = await hook_subjects(ctx, organization_id, target)
+        new_role = parse_roles(roles)
+        changes = await run_hook(hooks, "before_update_member_role", member=target, new_role=new_role,
+                                 user=updated_user, organization=organization)
+        if changes and changes.get("role"):  # Better Auth takes the hook's role only
+            roles = parse_role_list(changes["role"])
+            new_role = parse_roles(roles)
         async with ctx.auth.store.transaction() as tx:
             if not await org.store.lock(organization_id, tx):
                 raise APIError(400, E.ORGANIZATION_NOT_FOUND)
@@ -177,9 +202,11 @@ def build_member_endpoints(org: Org) -> tuple[Endpoint, ...]:
             if org.creator_role not in roles:
                 await guard_last_creator(ctx, organization_id, target, tx,
                                          E.YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER)
-            updated = await org.store.set_role(target["id"], parse_roles(roles), tx)
+            updated = await org.store.set_role(target["id"], new_role, tx)
         if updated is None:
             raise APIError(400, E.MEMBER_NOT_FOUND)
+        await run_hook(hooks, "after_update_member_role", member=updated, previous_role=target["role"],
+                       user=updated_user, organization=organization)
         return updated
 
     @endpoint("/organization/get-active-member", "GET", name="get_active_member", session="session", tags=TAGS)

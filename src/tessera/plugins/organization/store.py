@@ -181,11 +181,12 @@ class OrganizationStore:
         row = await self.adapter.find_one("invitation", [Where("id", invitation_id)])
         return self.public("invitation", row) if row else None
 
-    async def pending_invitations(self, organization_id: str, now: datetime, email: str | None = None) -> list[Row]:
+    async def pending_invitations(self, organization_id: str, now: datetime, email: str | None = None,
+                                  db: Adapter | None = None) -> list[Row]:
         where = [Where("organizationId", organization_id), Where("status", "pending"), Where("expiresAt", now, "gt")]
         if email is not None:
             where.insert(1, Where("email", email.lower()))
-        rows = await self.adapter.find_many("invitation", where, limit=None)
+        rows = await (db or self.adapter).find_many("invitation", where, limit=None)
         return [self.public("invitation", r) for r in rows]
 
     async def invitations(self, organization_id: str) -> list[Row]:
@@ -209,8 +210,13 @@ class OrganizationStore:
         names = {o["id"]: o["name"] for o in orgs}
         return [{**self.public("invitation", r), "organizationName": names.get(r["organizationId"])} for r in rows]
 
-    async def create_invitation(self, data: Mapping[str, Any]) -> Row:
-        return self.public("invitation", await self.store._create("invitation", data, None))
+    async def count_pending_invitations(self, organization_id: str, now: datetime, db: Adapter) -> int:
+        return await db.count("invitation", [
+            Where("organizationId", organization_id), Where("status", "pending"), Where("expiresAt", now, "gt"),
+        ])
+
+    async def create_invitation(self, data: Mapping[str, Any], db: Adapter | None = None) -> Row:
+        return self.public("invitation", await self.store._create("invitation", data, db))
 
     async def set_invitation(
         self, invitation_id: str, update: Mapping[str, Any], *, from_status: str | None = None,

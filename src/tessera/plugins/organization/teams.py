@@ -20,6 +20,7 @@ from ..admin.endpoints import js_string
 from ._common import Org, min_one, signed_in, unauthorized
 from .config import TeamsOptions, resolve
 from .errors import OrganizationErrorCodes as E
+from .hooks import changed, run_hook
 from .store import split_team_ids
 
 TAGS = ("organization",)
@@ -43,6 +44,19 @@ async def seat_limit(ctx: RequestContext, teams: TeamsOptions, team_id: str, org
 
 
 def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
+    hooks = org.options.hooks
+
+    async def organization_row(organization_id: str) -> dict[str, Any]:
+        organization = await org.store.by_id(organization_id)
+        if organization is None:
+            raise APIError(400, E.ORGANIZATION_NOT_FOUND)
+        return organization
+
+    async def user_row(ctx: RequestContext, user_id: str) -> dict[str, Any]:
+        user = await ctx.auth.store.find_user_by_id(user_id)
+        if user is None:
+            raise APIError(400, None, "User not found")
+        return user
 
     async def caller(ctx: RequestContext) -> SessionData | None:
         """The session; none is fine only for a server call without headers."""
@@ -72,12 +86,16 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
         maximum = await team_limit(teams.maximum_teams, {"organizationId": organization_id, "session": session})
         if maximum and len(await org.store.teams(organization_id)) >= maximum:
             raise APIError(400, E.YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_TEAMS)
-        if await org.store.by_id(organization_id) is None:
-            raise APIError(400, E.ORGANIZATION_NOT_FOUND)
+        organization = await organization_row(organization_id)
         now = ctx.auth.now()
-        return await org.store.create_team({
-            "name": ctx.body["name"], "organizationId": organization_id, "createdAt": now, "updatedAt": now,
-        })
+        user = session.user if session is not None else None
+        proposed = {"name": ctx.body["name"], "organizationId": organization_id}
+        data = changed(ctx, "team", {**proposed, "createdAt": now, "updatedAt": now}, await run_hook(
+            hooks, "before_create_team", team=proposed, user=user, organization=organization,
+        ), fixed=("organizationId", "memberCount"))
+        created = await org.store.create_team(data)
+        await run_hook(hooks, "after_create_team", team=created, user=user, organization=organization)
+        return created
 
     @endpoint("/organization/remove-team", "POST", name="remove_team", body=Shape({
         "teamId": F("string"), "organizationId": F("string", optional=True),
@@ -99,7 +117,11 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
             raise APIError(400, E.TEAM_NOT_FOUND)
         if not teams.allow_removing_all_teams and len(await org.store.teams(organization_id)) <= 1:
             raise APIError(400, E.UNABLE_TO_REMOVE_LAST_TEAM)
+        organization = await organization_row(organization_id)
+        user = session.user if session is not None else None
+        await run_hook(hooks, "before_delete_team", team=team, user=user, organization=organization)
         await org.store.delete_team(team_id, organization_id, ctx.auth.now())
+        await run_hook(hooks, "after_delete_team", team=team, user=user, organization=organization)
         return {"message": "Team removed successfully."}
 
     @endpoint("/organization/update-team", "POST", name="update_team", body=Shape({
@@ -120,9 +142,15 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
         team = await org.store.team(ctx.body["teamId"], organization_id)
         if team is None:
             raise APIError(400, E.TEAM_NOT_FOUND)
-        if "name" not in data:
-            return team
-        return await org.store.update_team(team["id"], {"name": data["name"]})
+        organization = await organization_row(organization_id)
+        updates = {"name": data["name"]} if "name" in data else {}
+        changes = await run_hook(hooks, "before_update_team", team=team, updates=updates, user=session.user,
+                                 organization=organization)
+        if changes is not None:  # Better Auth writes the hook's data instead of the request's
+            updates = changed(ctx, "team", {}, changes, fixed=("organizationId", "memberCount", "createdAt"))
+        updated = await org.store.update_team(team["id"], updates) if updates else team
+        await run_hook(hooks, "after_update_team", team=updated, user=session.user, organization=organization)
+        return updated
 
     @endpoint("/organization/list-teams", "GET", name="list_organization_teams",
               query=Shape({"organizationId": F("string", optional=True)}), session="session", tags=TAGS)
@@ -216,20 +244,40 @@ def build_team_endpoints(org: Org, teams: TeamsOptions) -> tuple[Endpoint, ...]:
         organization_id, team_id, user_id = await team_member_request(
             ctx, "update", E.YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_TEAM_MEMBER
         )
+        organization = await organization_row(organization_id)
+        user = await user_row(ctx, user_id)
+        team = await org.store.team(team_id, organization_id)
+        # Better Auth ignores the data this hook answers (the membership has nothing else to change)
+        await run_hook(hooks, "before_add_team_member", team_member={"teamId": team_id, "userId": user_id},
+                       team=team, user=user, organization=organization)
         maximum = await seat_limit(ctx, teams, team_id, organization_id)
         async with ctx.auth.store.transaction() as tx:
             added = await org.store.add_team_member(team_id, user_id, maximum, tx)
         if added is None:
             raise APIError(403, E.TEAM_MEMBER_LIMIT_REACHED)
+        await run_hook(hooks, "after_add_team_member", team_member=added, team=team, user=user,
+                       organization=organization)
         return added
 
     @endpoint("/organization/remove-team-member", "POST", name="remove_team_member", body=TEAM_MEMBER_BODY,
               session="session", tags=TAGS)
     async def remove_team_member(ctx: RequestContext) -> Any:
-        _, team_id, user_id = await team_member_request(ctx, "delete", E.YOU_ARE_NOT_ALLOWED_TO_REMOVE_A_TEAM_MEMBER)
+        organization_id, team_id, user_id = await team_member_request(
+            ctx, "delete", E.YOU_ARE_NOT_ALLOWED_TO_REMOVE_A_TEAM_MEMBER
+        )
+        organization = await organization_row(organization_id)
+        user = await user_row(ctx, user_id)
+        team_member = await org.store.team_member(team_id, user_id)
+        if team_member is None:
+            raise APIError(400, E.USER_IS_NOT_A_MEMBER_OF_THE_TEAM)
+        team = await org.store.team(team_id, organization_id)
+        await run_hook(hooks, "before_remove_team_member", team_member=team_member, team=team, user=user,
+                       organization=organization)
         async with ctx.auth.store.transaction() as tx:
             if not await org.store.remove_team_members([team_id], user_id, tx):
                 raise APIError(400, E.USER_IS_NOT_A_MEMBER_OF_THE_TEAM)
+        await run_hook(hooks, "after_remove_team_member", team_member=team_member, team=team, user=user,
+                       organization=organization)
         return {"message": "Team member removed successfully."}
 
     return (
