@@ -98,15 +98,15 @@ class OrganizationPlugin(ContextPlugin):
 
     async def _keep_an_owner(self, user_id: str, tx: Adapter) -> None:
         """Inside the unit of work deleting a user (``/delete-user``, the admin's ``remove-user``, ...):
-        refuse while they are the only holder of the creator role in an organization. Each such
-        organization's row is locked first (in id order), as leaving and demoting lock it, so two owners
-        deleting their accounts at once cannot both go."""
+        refuse while they are the only holder of the creator role in an organization. Every such
+        organization's row is locked (in id order) before the owners are counted, as leaving and demoting
+        lock it, so two owners deleting their accounts at once cannot both go. The organizations are found
+        outside the unit of work: a read inside it before the locks would fix MySQL's snapshot too early."""
         creator = self.options.creator_role
-        rows = await tx.find_many("member", [Where("userId", user_id)], limit=None)
+        rows = await self.store.adapter.find_many("member", [Where("userId", user_id)], limit=None)
         owned = sorted({r["organizationId"] for r in rows if creator in parse_role_list(r.get("role"))})
-        for organization_id in owned:
-            if not await self.store.lock(organization_id, tx):
-                continue
+        locked = [organization_id for organization_id in owned if await self.store.lock(organization_id, tx)]
+        for organization_id in locked:
             holders = await self.store.holders("member", organization_id, creator, tx)
             if any(h["userId"] == user_id for h in holders) and all(h["userId"] == user_id for h in holders):
                 raise APIError(400, OrganizationErrorCodes.USER_IS_THE_ONLY_OWNER_OF_AN_ORGANIZATION)
