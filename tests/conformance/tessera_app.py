@@ -51,6 +51,48 @@ def _organization_dac() -> Any:
                         dynamic_access_control={"maximum_roles_per_organization": 3})
 
 
+def _organization_hooks() -> Any:
+    """The reference server's ``organizationHooks``: ``invitation_limit=2`` and hooks that change or refuse."""
+    from tessera.errors import APIError
+    from tessera.plugins.organization import organization
+
+    def refuse() -> None:
+        raise APIError(403, "REFUSED_BY_HOOK", "Refused by a hook")
+
+    def before_create_organization(organization: dict[str, Any], user: Any) -> Any:
+        if organization["name"] == "Refused":
+            refuse()
+        return {"data": {"name": organization["name"].upper()}}
+
+    async def before_update_member_role(new_role: str, **_: Any) -> Any:
+        return {"data": {"role": "member"}} if new_role == "admin" else None
+
+    def before_create_invitation(invitation: dict[str, Any], **_: Any) -> None:
+        if invitation["email"].startswith("blocked"):
+            refuse()
+
+    def before_cancel_invitation(invitation: dict[str, Any], **_: Any) -> None:
+        if invitation["role"] == "admin":
+            refuse()
+
+    def before_delete_organization(organization: dict[str, Any], **_: Any) -> None:
+        if organization["slug"].startswith("keep"):
+            refuse()
+
+    def after_update_organization(organization: dict[str, Any] | None, **_: Any) -> None:
+        if organization and organization["name"] == "After fails":
+            refuse()
+
+    return organization(invitation_limit=2, organization_hooks={
+        "before_create_organization": before_create_organization,
+        "before_update_member_role": before_update_member_role,
+        "before_create_invitation": before_create_invitation,
+        "before_cancel_invitation": before_cancel_invitation,
+        "before_delete_organization": before_delete_organization,
+        "after_update_organization": after_update_organization,
+    })
+
+
 def make_plugins(names: list[str]) -> list[Any]:
     plugins: list[Any] = []
     for name in names:
@@ -84,6 +126,8 @@ def make_plugins(names: list[str]) -> list[Any]:
             plugins.append(organization(teams=TeamsOptions()))
         elif name == "organizationDac":
             plugins.append(_organization_dac())
+        elif name == "organizationHooks":
+            plugins.append(_organization_hooks())
         elif name == "emailOTP":
             from tessera.plugins.email_otp import email_otp
 
@@ -104,7 +148,7 @@ def make_plugins(names: list[str]) -> list[Any]:
             raise SystemExit(
                 f"unknown plugin {name!r} "
                 "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, "
-                "organizationDac, emailOTP, multiSession, username, deviceAuthorization)"
+                "organizationDac, organizationHooks, emailOTP, multiSession, username, deviceAuthorization)"
             )
     return plugins
 

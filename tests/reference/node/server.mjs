@@ -99,6 +99,36 @@ async function loadPlugins(names) {
         dynamicAccessControl: { enabled: true, maximumRolesPerOrganization: 3 },
       });
     },
+    // organizationHooks and invitationLimit (tests/conformance/test_differential_organization_hooks.py)
+    organizationHooks: async () => {
+      const { organization } = await import("better-auth/plugins/organization");
+      const { APIError } = await import("better-auth/api");
+      const refuse = () => {
+        throw new APIError("FORBIDDEN", { message: "Refused by a hook", code: "REFUSED_BY_HOOK" });
+      };
+      return organization({
+        invitationLimit: 2,
+        organizationHooks: {
+          beforeCreateOrganization: async ({ organization: org }) => {
+            if (org.name === "Refused") refuse();
+            return { data: { name: org.name.toUpperCase() } };
+          },
+          beforeUpdateMemberRole: async ({ newRole }) => (newRole === "admin" ? { data: { role: "member" } } : undefined),
+          beforeCreateInvitation: async ({ invitation }) => {
+            if (invitation.email.startsWith("blocked")) refuse();
+          },
+          beforeCancelInvitation: async ({ invitation }) => {
+            if (invitation.role === "admin") refuse();
+          },
+          beforeDeleteOrganization: async ({ organization: org }) => {
+            if (org.slug.startsWith("keep")) refuse();
+          },
+          afterUpdateOrganization: async ({ organization: org }) => {
+            if (org && org.name === "After fails") refuse();
+          },
+        },
+      });
+    },
     twoFactor: async () => (await import("better-auth/plugins/two-factor")).twoFactor(),
     admin: async () => (await import("better-auth/plugins/admin")).admin(),
     anonymous: async () => (await import("better-auth/plugins/anonymous")).anonymous(),
