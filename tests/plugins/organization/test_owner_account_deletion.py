@@ -78,3 +78,18 @@ async def test_server_side_deletions_are_refused_too(make_world: MakeWorld) -> N
         raise AssertionError("deleted the only owner")
     assert w.alice_id in await users(w)
     assert await store.delete_user(w.bob_id) is True
+
+
+async def test_the_admin_plugin_cannot_remove_an_only_owner() -> None:
+    from tessera.plugins.admin import admin
+    from tessera.plugins.organization import organization
+    from tests._helpers import make_auth, signed_up
+
+    auth = make_auth(plugins=[organization(), admin()])
+    root, root_id = await signed_up(auth, "root@example.com", "Root")
+    await auth.context.store.update_user(root_id, {"role": "admin"})
+    owner, owner_id = await signed_up(auth, "owner@example.com", "Owner")
+    assert (await owner.post("/organization/create", {"name": "Acme", "slug": "acme"})).status == 200
+    r = await root.post("/admin/remove-user", {"userId": owner_id})
+    assert code(r) == ONLY_OWNER
+    assert await auth.context.store.find_user_by_id(owner_id) is not None
