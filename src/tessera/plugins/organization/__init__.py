@@ -12,7 +12,10 @@ permissions use the admin plugin's access control with Better Auth's organizatio
 (``teams=TeamsOptions()``, off by default as in Better Auth) add ``team``, ``teamMember``,
 ``invitation.teamId`` and ``session.activeTeamId``. Dynamic access control
 (``dynamic_access_control=DynamicAccessControl()``, with ``ac``) adds ``organizationRole``: roles each
-organization stores and manages through ``/organization/*-role``. See docs/organization.md.
+organization stores and manages through ``/organization/*-role``. ``organization_hooks`` are Better Auth's
+``organizationHooks`` (keyword arguments; before hooks may change or refuse, after hooks run once the
+operation is committed). Deleting the account of an organization's only owner is refused. See
+docs/organization.md.
 """
 
 from __future__ import annotations
