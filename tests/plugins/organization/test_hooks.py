@@ -329,8 +329,12 @@ async def test_custom_create_default_team(make_world: MakeWorld) -> None:
 
 
 async def test_a_failing_custom_default_team_takes_the_organization_back(make_world: MakeWorld) -> None:
+    answer: dict[str, Any] = {}
+
     def custom(organization: dict[str, Any], ctx: Any) -> dict[str, Any]:
-        raise APIError(400, "NO_TEAM_TODAY", "No team today")
+        if not answer:
+            raise APIError(400, "NO_TEAM_TODAY", "No team today")
+        return answer
 
     w = await make_world(organization_options={"teams": {
         "enabled": True, "default_team": {"custom_create_default_team": custom}}})
@@ -339,8 +343,13 @@ async def test_a_failing_custom_default_team_takes_the_organization_back(make_wo
         assert await rows(w, model) == []
     assert (await rows(w, "session", userId=w.alice_id))[0]["activeOrganizationId"] is None
     # a team of another organization is not one the new organization may adopt
-    other = await make_world(organization_options={"teams": {"enabled": True, "default_team": False}})
-    assert await rows(other, "team") == []
+    beta = await w.auth.context.store.adapter.create("organization", {
+        "id": "beta", "name": "Beta", "slug": "beta", "createdAt": w.auth.context.now()})
+    team = await w.auth.api.create_team(body={"name": "Beta team", "organizationId": beta["id"]})
+    answer.update(team)
+    assert code(await w.alice.post("/organization/create", {"name": "Acme", "slug": "acme"})) == (400, "TEAM_NOT_FOUND")
+    assert [o["slug"] for o in await rows(w, "organization")] == ["beta"]
+    assert await rows(w, "teamMember") == []
 
 
 async def test_default_team_off_and_bad_options() -> None:
