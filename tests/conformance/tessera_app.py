@@ -91,6 +91,15 @@ def _organization_hooks() -> Any:
         "before_delete_organization": before_delete_organization,
         "after_update_organization": after_update_organization,
     })
+# -- small plugins (one-time-token, last-login-method, custom-session): the reference server's variants --
+def _one_time_token() -> Any:
+    from tessera.plugins.one_time_token import one_time_token
+
+    return one_time_token()
+
+
+SMALL_PLUGINS = {"oneTimeToken": _one_time_token}
+# -- end small plugins --
 
 
 def make_plugins(names: list[str]) -> list[Any]:
@@ -144,6 +153,8 @@ def make_plugins(names: list[str]) -> list[Any]:
             from tessera.plugins.device_authorization import device_authorization
 
             plugins.append(device_authorization(interval="2s"))
+        elif name in SMALL_PLUGINS:
+            plugins.append(SMALL_PLUGINS[name]())
         else:
             raise SystemExit(
                 f"unknown plugin {name!r} "

@@ -26,6 +26,7 @@ from tessera.db.adapter import Where
 from tessera.plugins.admin import admin
 from tessera.plugins.bearer import bearer
 from tessera.plugins.email_otp import email_otp
+from tessera.plugins.one_time_token import one_time_token
 from tessera.plugins.organization import DEFAULT_AC, organization
 from tessera.plugins.passkey import passkey
 from tessera.plugins.two_factor import two_factor
@@ -52,7 +53,8 @@ __all__ = ["error_log"]  # a fixture, used by name
 
 PREFIXES = ("/admin/", "/two-factor/", "/organization/", "/passkey/",
             "/email-otp/", "/sign-in/email-otp", "/forget-password/email-otp",
-            "/sign-in/username", "/is-username-available")
+            "/sign-in/username", "/is-username-available",
+            "/one-time-token/")
 SLUG = "victim-org"
 TARGET = "target@example.com"
 INVITEE = "invitee@example.com"
@@ -77,7 +79,8 @@ def plugin_app(**options: Any) -> Tessera:
     core["plugins"] = [bearer(), admin(), two_factor(otp={"send_otp": lambda data, ctx: None}),
                        organization(teams={"enabled": True}, ac=DEFAULT_AC, dynamic_access_control={"enabled": True}),
                        passkey(),
-                       email_otp(send_verification_otp=lambda data, ctx: None), username()]
+                       email_otp(send_verification_otp=lambda data, ctx: None), username(),
+                       one_time_token()]
     return make_auth(**core, **options)
 
 

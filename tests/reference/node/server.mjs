@@ -154,6 +154,9 @@ async function loadPlugins(names) {
     // RFC 8628; a 2 s polling interval keeps the slow_down cases quick
     deviceAuthorization: async () =>
       (await import("better-auth/plugins/device-authorization")).deviceAuthorization({ interval: "2s" }),
+    // -- small plugins (one-time-token, last-login-method, custom-session) --
+    oneTimeToken: async () => (await import("better-auth/plugins/one-time-token")).oneTimeToken(),
+    // -- end small plugins --
   };
   const plugins = [];
   for (const name of names) {

@@ -64,13 +64,7 @@ class MagicLinkOptions:
                 object.__setattr__(self, "rate_limit", MagicLinkRateLimit(**self.rate_limit))
             except TypeError as exc:
                 raise ConfigError(f"magic_link(): rate_limit: {exc}") from None
-        if isinstance(self.store_token, Mapping):
-            store: Mapping[str, Any] = self.store_token
-            if store.get("type") != "custom-hasher" or not callable(store.get("hash")):
-                raise ConfigError("magic_link(): store_token must be 'plain', 'hashed' or a CustomHasher")
-            object.__setattr__(self, "store_token", CustomHasher(store["hash"]))
-        if self.store_token not in ("plain", "hashed") and not isinstance(self.store_token, CustomHasher):
-            raise ConfigError("magic_link(): store_token must be 'plain', 'hashed' or a CustomHasher")
+        object.__setattr__(self, "store_token", checked_store_token("magic_link", self.store_token))
         if not isinstance(self.expires_in, int) or self.expires_in < 1:
             raise ConfigError("magic_link(): expires_in must be a positive number of seconds")
         if self.rate_limit.window < 1 or self.rate_limit.max < 1:
@@ -78,8 +72,26 @@ class MagicLinkOptions:
 
     async def stored(self, token: str) -> str:
         """What the verification row is named after: the token, its SHA-256, or the custom hash."""
-        if self.store_token == "hashed":
-            return hash_token(token)
-        if isinstance(self.store_token, CustomHasher):
-            return str(await self.store_token.hash(token))
-        return token
+        return await stored_token(self.store_token, token)
+
+
+def checked_store_token(factory: str, value: Any) -> StoreToken:
+    """``store_token`` as given (Better Auth's ``{"type": "custom-hasher", "hash": fn}`` becomes a
+    ``CustomHasher``), or a ``ConfigError`` naming the plugin factory."""
+    if isinstance(value, Mapping):
+        if value.get("type") != "custom-hasher" or not callable(value.get("hash")):
+            raise ConfigError(f"{factory}(): store_token must be 'plain', 'hashed' or a CustomHasher")
+        value = CustomHasher(value["hash"])
+    if value not in ("plain", "hashed") and not isinstance(value, CustomHasher):
+        raise ConfigError(f"{factory}(): store_token must be 'plain', 'hashed' or a CustomHasher")
+    return value  # type: ignore[no-any-return]
+
+
+async def stored_token(store_token: StoreToken, token: str) -> str:
+    """``token`` as ``store_token`` keeps it: itself (``"plain"``), its SHA-256 (``"hashed"``), or the custom
+    hash (also the one-time-token plugin's rule)."""
+    if store_token == "hashed":
+        return hash_token(token)
+    if isinstance(store_token, CustomHasher):
+        return str(await store_token.hash(token))
+    return token
