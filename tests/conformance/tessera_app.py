@@ -98,7 +98,17 @@ def _one_time_token() -> Any:
     return one_time_token()
 
 
-SMALL_PLUGINS = {"oneTimeToken": _one_time_token}
+def _last_login_method(store_in_database: bool = False) -> Any:
+    from tessera.plugins.last_login_method import last_login_method
+
+    return last_login_method(store_in_database=store_in_database)
+
+
+SMALL_PLUGINS = {
+    "oneTimeToken": _one_time_token,
+    "lastLoginMethod": _last_login_method,
+    "lastLoginMethodDb": lambda: _last_login_method(store_in_database=True),
+}
 # -- end small plugins --
 
 

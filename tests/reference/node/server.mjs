@@ -156,6 +156,8 @@ async function loadPlugins(names) {
       (await import("better-auth/plugins/device-authorization")).deviceAuthorization({ interval: "2s" }),
     // -- small plugins (one-time-token, last-login-method, custom-session) --
     oneTimeToken: async () => (await import("better-auth/plugins/one-time-token")).oneTimeToken(),
+    lastLoginMethod: async () => (await import("better-auth/plugins")).lastLoginMethod(),
+    lastLoginMethodDb: async () => (await import("better-auth/plugins")).lastLoginMethod({ storeInDatabase: true }),
     // -- end small plugins --
   };
   const plugins = [];
