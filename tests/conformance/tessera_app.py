@@ -104,7 +104,18 @@ def _last_login_method(store_in_database: bool = False) -> Any:
     return last_login_method(store_in_database=store_in_database)
 
 
+def _custom_session() -> Any:
+    from tessera.plugins.custom_session import custom_session
+
+    def shape(data: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        user = data["user"]
+        return {"user": {**user, "name": user["name"].upper()}, "session": data["session"], "roles": ["member"]}
+
+    return custom_session(shape, should_mutate_list_device_sessions_endpoint=True)
+
+
 SMALL_PLUGINS = {
+    "customSession": _custom_session,
     "oneTimeToken": _one_time_token,
     "lastLoginMethod": _last_login_method,
     "lastLoginMethodDb": lambda: _last_login_method(store_in_database=True),

@@ -33,6 +33,11 @@ async def get_session(ctx: RequestContext) -> Any:
     )
     if data is None:
         return None
+    custom = auth.plugin_state.get("custom-session")
+    if custom is not None:
+        # the custom-session plugin's answer, rendered afresh: ``data.json`` (memoised per cookie value) is the
+        # uncustomised body and is never used here
+        return await custom.get_session_answer(ctx, data)
     result = data.to_dict()
     if data.json is not None:
         ctx.rendered = (result, data.json)  # a cookie-cache hit: the body is already rendered

@@ -158,6 +158,13 @@ async function loadPlugins(names) {
     oneTimeToken: async () => (await import("better-auth/plugins/one-time-token")).oneTimeToken(),
     lastLoginMethod: async () => (await import("better-auth/plugins")).lastLoginMethod(),
     lastLoginMethodDb: async () => (await import("better-auth/plugins")).lastLoginMethod({ storeInDatabase: true }),
+    // the user's name upper-cased, a constant role list, the session as is; list-device-sessions mapped too
+    customSession: async () =>
+      (await import("better-auth/plugins/custom-session")).customSession(
+        async ({ user, session }) => ({ user: { ...user, name: user.name.toUpperCase() }, session, roles: ["member"] }),
+        undefined,
+        { shouldMutateListDeviceSessionsEndpoint: true },
+      ),
     // -- end small plugins --
   };
   const plugins = [];
