@@ -22,6 +22,7 @@ from ...db.schema import Field, TableExtension
 from ...errors import APIError
 from ...hooks import Hook
 from ..base import ContextPlugin, plugin_from_options
+from ..two_factor.challenge import CHALLENGED_USER, TWO_FACTOR_COOKIE
 from .config import DEFAULT_COOKIE_NAME, FIELD, LastLoginMethodOptions
 from .resolve import BY_ENDPOINT, default_method
 
@@ -34,6 +35,13 @@ __all__ = [
 ]
 
 logger = logging.getLogger("tessera")
+
+#: ``ctx.state`` key: this request's method, once worked out
+METHOD = "last_login_method.method"
+#: the verification row keeping a challenged sign-in's method until its second factor: ``<prefix><user id>``
+PENDING = "last-login-method:"
+#: the two-factor plugin's endpoints that finish a challenged sign-in
+SECOND_FACTOR_ENDPOINTS = frozenset({"verify_totp", "verify_two_factor_otp", "verify_backup_code"})
 
 
 class LastLoginMethodPlugin(ContextPlugin):
@@ -55,6 +63,35 @@ class LastLoginMethodPlugin(ContextPlugin):
             options=options,
         )
 
+    async def method_for(self, ctx: RequestContext, user_id: str | None) -> str | None:
+        """The method of the sign-in this request completes: ``resolve``'s answer, or — for a sign-in finished by a
+        second factor — the first factor's, kept when the challenge was opened. Worked out once per request."""
+        if METHOD in ctx.state:
+            return ctx.state[METHOD]  # type: ignore[no-any-return]
+        method = self.resolve(ctx)
+        if (
+            method is None and user_id is not None and ctx.endpoint.name in SECOND_FACTOR_ENDPOINTS
+            and ctx.auth.cookies.name(TWO_FACTOR_COOKIE) in ctx.request.cookies
+        ):
+            row = await ctx.auth.store.consume_verification(PENDING + user_id)
+            value = row.get("value") if row is not None else None
+            method = value if isinstance(value, str) and value else None
+        ctx.state[METHOD] = method
+        return method
+
+    async def _hold_across_challenge(self, ctx: RequestContext) -> None:
+        """A first-factor sign-in stopped at a second-factor challenge: keep its method for the step that
+        finishes it (a verification row per user, living as long as the challenge)."""
+        user_id = ctx.state.get(CHALLENGED_USER)
+        method = self.resolve(ctx) if user_id else None
+        if method is None:
+            return
+        two_factor = ctx.auth.plugin_state.get("two-factor")
+        lifetime = getattr(getattr(two_factor, "options", None), "two_factor_cookie_max_age", 600)
+        store = ctx.auth.store
+        await store.delete_verifications([PENDING + str(user_id)])
+        await store.create_verification(PENDING + str(user_id), method, int(lifetime))
+
     def resolve(self, ctx: RequestContext) -> str | None:
         """The method this request signs in with: ``custom_resolve_method``'s answer, else the default one."""
         custom = self.options.custom_resolve_method
@@ -67,13 +104,17 @@ class LastLoginMethodPlugin(ContextPlugin):
         # a session was issued by this request and its cookie is being set (not a second-factor challenge, not a
         # refused sign-in, not a session merely refreshed)
         returned = ctx.returned
-        if ctx.new_session is None or (isinstance(returned, APIError) and not 300 <= returned.status < 400):
+        if ctx.new_session is None:
+            if CHALLENGED_USER in ctx.state:
+                await self._hold_across_challenge(ctx)
+            return None
+        if isinstance(returned, APIError) and not 300 <= returned.status < 400:
             return None
         cookies = ctx.auth.cookies
         header = ctx.response.set_cookies.get(cookies.session_token)
         if header is None or "Max-Age=0" in header:
             return None
-        method = self.resolve(ctx)
+        method = await self.method_for(ctx, ctx.new_session.user_id)
         if method is None:
             return None
         check = self.options.before_store_cookie
@@ -96,8 +137,8 @@ class LastLoginMethodPlugin(ContextPlugin):
         return {"data": {**user, FIELD: method}} if method is not None else None
 
     async def _on_session_create(self, session: dict[str, Any], ctx: RequestContext | None) -> None:
-        method = self.resolve(ctx) if ctx is not None else None
         user_id = session.get("userId")
+        method = await self.method_for(ctx, str(user_id)) if ctx is not None and user_id else None
         if method is None or not user_id:
             return
         user = ctx.session_user if ctx is not None else None

@@ -52,6 +52,9 @@ TRUSTED = "two_factor.trusted"
 #: ``ctx.state`` key a first-factor endpoint sets when its credential already proved two factors (a passkey
 #: assertion with user verification: the device, and the PIN or biometric that unlocked it)
 MULTI_FACTOR = "two_factor.multi_factor"
+#: ``ctx.state`` key: the id of the user this first-factor sign-in was challenged for (set before any after-hook
+#: runs, whatever the plugin order), for plugins that carry something across the challenge (last-login-method)
+CHALLENGED_USER = "two_factor.challenged_user"
 
 
 class SecondFactorRequired(APIError):
@@ -125,6 +128,7 @@ def session_guard(plugin: TwoFactorPlugin) -> Callable[[dict[str, Any], RequestC
         if trusted and value is not None:
             ctx.state[TRUSTED] = value.partition("!")[2]
             return None
+        ctx.state[CHALLENGED_USER] = user["id"]
         raise SecondFactorRequired(user)
 
     return before
