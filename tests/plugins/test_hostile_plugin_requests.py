@@ -1,4 +1,5 @@
-"""Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP and username plugins.
+"""Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP, username and
+one-time-token plugins (with the last-login-method and custom-session plugins' hooks running on all of them).
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
@@ -25,7 +26,9 @@ from tessera import Tessera
 from tessera.db.adapter import Where
 from tessera.plugins.admin import admin
 from tessera.plugins.bearer import bearer
+from tessera.plugins.custom_session import custom_session
 from tessera.plugins.email_otp import email_otp
+from tessera.plugins.last_login_method import last_login_method
 from tessera.plugins.one_time_token import one_time_token
 from tessera.plugins.organization import DEFAULT_AC, organization
 from tessera.plugins.passkey import passkey
@@ -80,7 +83,8 @@ def plugin_app(**options: Any) -> Tessera:
                        organization(teams={"enabled": True}, ac=DEFAULT_AC, dynamic_access_control={"enabled": True}),
                        passkey(),
                        email_otp(send_verification_otp=lambda data, ctx: None), username(),
-                       one_time_token()]
+                       one_time_token(), last_login_method(store_in_database=True),
+                       custom_session(lambda data, ctx: {**data, "custom": True})]
     return make_auth(**core, **options)
 
 

@@ -191,3 +191,22 @@ async def test_post_get_session_and_hooks_see_the_customised_answer(make_app: Ma
     r = await alice.post("/get-session")
     assert r.status == 200 and r.json_body()["greeting"] == "hello Alice"
     assert returned[-1]["greeting"] == "hello Alice"
+
+
+async def test_cookie_cache_hits_still_read_nothing_from_the_store(make_app: MakeApp) -> None:
+    auth, _ = await make_app(shaped, session=CACHE)
+    alice = await signed_up(auth, "alice@example.com", "Alice")
+    store = auth.context.store
+    reads: list[str] = []
+    find_session = store.find_session
+
+    async def counted(token: str) -> Any:
+        reads.append(token)
+        return await find_session(token)
+
+    store.find_session = counted  # type: ignore[method-assign]
+    for _ in range(5):
+        assert (await alice.get("/get-session")).json_body()["greeting"] == "hello Alice"
+    assert reads == []
+    assert (await alice.get("/get-session", query="disableCookieCache=true")).status == 200
+    assert len(reads) == 1
