@@ -112,6 +112,11 @@ async def test_social_sign_in_records_the_provider(provider: Any) -> None:
     r = await social_sign_in(Client(auth), provider, "lm-sub")
     assert r.status == 302 and method(r) == "idp"
 
+    tokens = provider.token_for("tessera-app", "lm-sub", nonce="n-lm")
+    r = await Client(auth).post("/sign-in/social", {"provider": "idp", "idToken": {
+        "token": tokens["id_token"], "nonce": "n-lm", "accessToken": tokens["access_token"]}})
+    assert r.status == 200 and r.json_body()["redirect"] is False and method(r) == "idp"
+
 
 @pytest.mark.parametrize("order", ["before", "after"])
 async def test_the_challenge_sets_no_cookie_whatever_the_plugin_order(order: str) -> None:
