@@ -40,7 +40,7 @@ from .db.hooks import DatabaseHooks, DatabaseHooksConfig, current_request
 from .db.schema import Schema, Table, TableExtension, core_tables, utcnow
 from .db.store import Store
 from .endpoints import Endpoint
-from .errors import APIError, BaseErrorCodes, ConfigError, ErrorCodes, not_found
+from .errors import APIError, BaseErrorCodes, ConfigError, ErrorCodes, OTPErrorCodes, not_found
 from .hooks import Hook, compile_hooks
 from .http import Headers, Request, Response
 from .oauth.registry import build_runtime
@@ -693,8 +693,10 @@ def _check_unique_ids(plugins: Sequence[Plugin]) -> None:
 
 def _merge_error_codes(plugins: Sequence[Plugin]) -> dict[str, str]:
     """Core codes plus each plugin's. A plugin may repeat a core code as it is; a code two plugins
-    both declare, or a core code given another message, is ambiguous for clients."""
+    both declare, or a core code given another message, is ambiguous for clients (``OTPErrorCodes`` excepted:
+    the same code and message, declared by each OTP plugin)."""
     codes: dict[str, str] = {k: v.message for k, v in BaseErrorCodes.all().items()}
+    shared = {k: v.message for k, v in OTPErrorCodes.all().items()}
     owners: dict[str, str] = {}
     for p in plugins:
         extra: type[ErrorCodes] | None = p.error_codes
@@ -702,7 +704,7 @@ def _merge_error_codes(plugins: Sequence[Plugin]) -> dict[str, str]:
             continue
         for name, code in extra.all().items():
             owner = owners.get(name)
-            if owner is not None and owner != p.id:
+            if owner is not None and owner != p.id and shared.get(name) != code.message:
                 raise ConfigError(f"error code {name} is declared by both plugins {owner!r} and {p.id!r}")
             if name in codes and codes[name] != code.message:
                 raise ConfigError(f"plugin {p.id!r} redefines error code {name}")

@@ -76,6 +76,15 @@ class ErrorCodes:
         return {k: v for k, v in vars(cls).items() if isinstance(v, ErrorCode)}
 
 
+class OTPErrorCodes(ErrorCodes):
+    """The codes of a one-time code kept in a verification row, which Better Auth's email-OTP and phone-number
+    plugins each declare with these same strings; plugins may both declare them unchanged."""
+
+    OTP_EXPIRED = code("OTP expired")
+    INVALID_OTP = code("Invalid OTP")
+    TOO_MANY_ATTEMPTS = code("Too many attempts")
+
+
 class BaseErrorCodes(ErrorCodes):
     """Better Auth's ``BASE_ERROR_CODES`` plus the framing codes of its router."""
 

@@ -1,28 +1,22 @@
 """How a code is stored, checked and spent: Better Auth's ``otp-token.ts`` and ``atomicVerifyOTP``.
 
 A code lives in the verification row ``<type>-otp-<email>`` (``change-email-otp-<userId>:<new email>`` for an
-email change) holding ``<stored code>:<failed attempts>``, the layout Better Auth writes, so a Node and a
-Python deployment on one database honour each other's codes. Codes are never logged.
-
-Checking a guess is one atomic consume of that row: of concurrent requests only the one that took the row
-compares its guess, every other one is refused outright (``INVALID_OTP``) without learning anything, so
-concurrent wrong guesses cannot add up past ``allowed_attempts``. A wrong guess puts the row back with one
-more failed attempt and its original expiry; an exhausted row stays consumed (the code is dead).
+email change) holding ``<stored code>:<failed attempts>``; checking and spending it is ``plugins/otp_codes.py``,
+shared with the phone-number plugin. Codes are never logged.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from ...crypto.otp import codes_equal, generate_otp, hash_otp, split_attempts
 from ...crypto.symmetric import symmetric_decrypt, symmetric_encrypt
 from ...db.adapter import Adapter, Where
-from ...errors import APIError
+from ..otp_codes import Disposition, check_code, replace_code
 from .config import EmailOTPOptions, OTPEncryptor, OTPHasher
-from .errors import EmailOTPErrorCodes
 
 if TYPE_CHECKING:
     from ...context import RequestContext
@@ -115,10 +109,7 @@ async def issue_code(
 
 
 async def write_code(options: EmailOTPOptions, ctx: RequestContext, identifier: str, code: str) -> None:
-    store = ctx.auth.store
-    stored = await store_form(options, ctx, code)
-    await store.delete_verifications([identifier])
-    await store.create_verification(identifier, f"{stored}:0", options.expires_in)
+    await replace_code(ctx, identifier, await store_form(options, ctx, code), options.expires_in)
 
 
 async def verify_code(
@@ -126,43 +117,15 @@ async def verify_code(
     ctx: RequestContext,
     identifier: str,
     given: str,
-    disposition: Literal["consume", "restore"] = "consume",
+    disposition: Disposition = "consume",
     adapter: Adapter | None = None,
 ) -> None:
     """Spend (``consume``) or only check (``restore``) the code filed under ``identifier``; raise
     ``OTP_EXPIRED``, ``INVALID_OTP`` (no code, a wrong one, or a racing request holds it) or
     ``TOO_MANY_ATTEMPTS``. ``adapter``: a transaction the consume belongs to."""
-    auth = ctx.auth
-    store = auth.store
-    now = auth.now()
-    # Better Auth tells an expired code apart from a missing one (the store's reads skip expired rows); codes
-    # kept only in secondary storage expire with their key, so there a stale code is simply missing
-    raw = None
-    if "verification" in auth.schema.tables:
-        raw = await (adapter or store.adapter).find_one("verification", [Where("identifier", identifier)])
-    if raw is not None and raw["expiresAt"] <= now:
-        if adapter is None:  # inside a transaction the caller's rollback decides
-            await store.delete_verifications([identifier])
-        raise APIError(400, EmailOTPErrorCodes.OTP_EXPIRED)
-    consumed = await store.consume_verification(identifier, adapter)
-    if consumed is None:
-        raise APIError(400, EmailOTPErrorCodes.INVALID_OTP)
-    stored, attempts = split_attempts(str(consumed["value"]))
-    if attempts >= options.allowed_attempts:
-        raise APIError(403, EmailOTPErrorCodes.TOO_MANY_ATTEMPTS)
-    if not await matches(options, ctx, stored, given):
-        if adapter is None:  # inside a transaction the rollback puts the row back as it was
-            await _recreate(ctx, identifier, f"{stored}:{attempts + 1}", consumed["expiresAt"])
-        raise APIError(400, EmailOTPErrorCodes.INVALID_OTP)
-    if disposition == "consume":
-        return
-    if await store.find_verification(identifier) is not None:  # a new code was issued meanwhile
-        raise APIError(400, EmailOTPErrorCodes.INVALID_OTP)
-    await _recreate(ctx, identifier, str(consumed["value"]), consumed["expiresAt"])
 
+    async def fits(stored: str) -> bool:
+        return await matches(options, ctx, stored, given)
 
-async def _recreate(ctx: RequestContext, identifier: str, value: str, expires_at: datetime) -> None:
-    """Put a consumed row back with what is left of its validity (a guess must not extend a code)."""
-    remaining = int((expires_at - ctx.auth.now()).total_seconds())
-    if remaining > 0:
-        await ctx.auth.store.create_verification(identifier, value, remaining)
+    await check_code(ctx, identifier, fits, allowed_attempts=options.allowed_attempts, disposition=disposition,
+                     adapter=adapter)
