@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from tessera import Request, Response, Tessera
@@ -10,9 +11,10 @@ from tessera._json import dumps
 from tessera.http import Headers, parse_set_cookie
 
 from .._helpers import BASE as ORIGIN
-from .._helpers import make_auth
+from .._helpers import Client, make_auth
+from .._tokens import Clock
 
-__all__ = ["ORIGIN", "PASSWORD", "SESSION_COOKIE", "call", "cookie_header", "cookie_value", "make_auth", "sign_up"]
+__all__ = ["ORIGIN", "PASSWORD", "SESSION_COOKIE", "OutboxWorld", "call", "cookie_header", "cookie_value", "make_auth", "sign_up"]
 
 PASSWORD = "correct-horse-battery"
 SESSION_COOKIE = "better-auth.session_token"
@@ -51,3 +53,15 @@ def cookie_header(response: Response) -> tuple[str, str]:
     """A ``Cookie`` request header replaying the session cookie the response set."""
     header = response.set_cookies[SESSION_COOKIE]
     return ("cookie", header.split(";", 1)[0])
+
+
+@dataclass
+class OutboxWorld:
+    """An app under test, the clock it runs on, and what it sent (codes by mail or SMS) as dicts."""
+
+    auth: Tessera
+    clock: Clock
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def client(self) -> Client:
+        return Client(self.auth)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,22 +10,15 @@ import pytest
 
 from tessera import Tessera
 from tessera.plugins.email_otp import email_otp
-from tests._helpers import Client, make_auth
+from tests._helpers import make_auth
 from tests._services import AdapterFactory
 from tests._tokens import Clock
+from tests.plugins._support import OutboxWorld
 
 PASSWORD = "correct-horse-battery"
 
 
-@dataclass
-class World:
-    auth: Tessera
-    clock: Clock
-    sent: list[dict[str, Any]] = field(default_factory=list)
-
-    def client(self) -> Client:
-        return Client(self.auth)
-
+class World(OutboxWorld):
     def code(self, email: str, otp_type: str) -> str:
         for mail in reversed(self.sent):
             if mail["email"] == email and mail["type"] == otp_type:
