@@ -40,7 +40,7 @@ from .db.hooks import DatabaseHooks, DatabaseHooksConfig, current_request
 from .db.schema import Schema, Table, TableExtension, core_tables, utcnow
 from .db.store import Store
 from .endpoints import Endpoint
-from .errors import APIError, BaseErrorCodes, ConfigError, ErrorCodes, OTPErrorCodes, not_found
+from .errors import APIError, BaseErrorCodes, ConfigError, ErrorCodes, SharedErrorCodes, not_found
 from .hooks import Hook, compile_hooks
 from .http import Headers, Request, Response
 from .oauth.registry import build_runtime
@@ -693,10 +693,10 @@ def _check_unique_ids(plugins: Sequence[Plugin]) -> None:
 
 def _merge_error_codes(plugins: Sequence[Plugin]) -> dict[str, str]:
     """Core codes plus each plugin's. A plugin may repeat a core code as it is; a code two plugins
-    both declare, or a core code given another message, is ambiguous for clients (``OTPErrorCodes`` excepted:
-    the same code and message, declared by each OTP plugin)."""
+    both declare, or a core code given another message, is ambiguous for clients (``SharedErrorCodes`` excepted:
+    codes several Better Auth plugins declare with one message)."""
     codes: dict[str, str] = {k: v.message for k, v in BaseErrorCodes.all().items()}
-    shared = {k: v.message for k, v in OTPErrorCodes.all().items()}
+    shared = {k: v.message for k, v in SharedErrorCodes.all().items()}
     owners: dict[str, str] = {}
     for p in plugins:
         extra: type[ErrorCodes] | None = p.error_codes

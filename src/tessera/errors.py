@@ -76,13 +76,15 @@ class ErrorCodes:
         return {k: v for k, v in vars(cls).items() if isinstance(v, ErrorCode)}
 
 
-class OTPErrorCodes(ErrorCodes):
-    """The codes of a one-time code kept in a verification row, which Better Auth's email-OTP and phone-number
-    plugins each declare with these same strings; plugins may both declare them unchanged."""
+class SharedErrorCodes(ErrorCodes):
+    """Codes that several of Better Auth's plugins each declare with the same string (a one-time code's, in the
+    email-OTP and phone-number plugins; ``UNEXPECTED_ERROR`` in the username and phone-number plugins): any
+    number of plugins may declare them, unchanged."""
 
     OTP_EXPIRED = code("OTP expired")
     INVALID_OTP = code("Invalid OTP")
     TOO_MANY_ATTEMPTS = code("Too many attempts")
+    UNEXPECTED_ERROR = code("Unexpected error")
 
 
 class BaseErrorCodes(ErrorCodes):

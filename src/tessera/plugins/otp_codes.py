@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..crypto.otp import split_attempts
 from ..db.adapter import Adapter, Where
-from ..errors import APIError, ErrorCode, OTPErrorCodes
+from ..errors import APIError, ErrorCode, SharedErrorCodes
 
 if TYPE_CHECKING:
     from ..context import RequestContext
@@ -41,7 +41,7 @@ async def check_code(
     matches: Matcher,
     *,
     allowed_attempts: int,
-    missing: ErrorCode = OTPErrorCodes.INVALID_OTP,
+    missing: ErrorCode = SharedErrorCodes.INVALID_OTP,
     disposition: Disposition = "consume",
     adapter: Adapter | None = None,
 ) -> None:
@@ -59,21 +59,21 @@ async def check_code(
         if raw["expiresAt"] <= auth.now():
             if adapter is None:  # inside a transaction the caller's rollback decides
                 await store.delete_verifications([identifier])
-            raise APIError(400, OTPErrorCodes.OTP_EXPIRED)
+            raise APIError(400, SharedErrorCodes.OTP_EXPIRED)
     consumed = await store.consume_verification(identifier, adapter)
     if consumed is None:
-        raise APIError(400, OTPErrorCodes.INVALID_OTP)
+        raise APIError(400, SharedErrorCodes.INVALID_OTP)
     stored, attempts = split_attempts(str(consumed["value"]))
     if attempts >= allowed_attempts:
-        raise APIError(403, OTPErrorCodes.TOO_MANY_ATTEMPTS)
+        raise APIError(403, SharedErrorCodes.TOO_MANY_ATTEMPTS)
     if not await matches(stored):
         if adapter is None:  # inside a transaction the rollback puts the row back as it was
             await _recreate(ctx, identifier, f"{stored}:{attempts + 1}", consumed["expiresAt"])
-        raise APIError(400, OTPErrorCodes.INVALID_OTP)
+        raise APIError(400, SharedErrorCodes.INVALID_OTP)
     if disposition == "consume":
         return
     if await store.find_verification(identifier) is not None:  # a new code was issued meanwhile
-        raise APIError(400, OTPErrorCodes.INVALID_OTP)
+        raise APIError(400, SharedErrorCodes.INVALID_OTP)
     await _recreate(ctx, identifier, str(consumed["value"]), consumed["expiresAt"])
 
 

@@ -17,6 +17,7 @@ from tessera.plugins.admin import admin
 from tessera.plugins.email_otp import email_otp
 from tessera.plugins.phone_number import PhoneNumberPlugin, SignUpOnVerification, phone_number
 from tessera.plugins.two_factor import hotp, two_factor
+from tessera.plugins.username import username
 from tests._helpers import make_auth
 
 from .conftest import ALICE_PHONE, PASSWORD, memory_world
@@ -126,11 +127,13 @@ async def test_codes_are_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     assert ours and not any(stored in r.getMessage() or stored in (r.exc_text or "") for r in ours)
 
 
-def test_rate_limit_rule_and_error_codes_next_to_email_otp() -> None:
+def test_rate_limit_rule_and_error_codes_next_to_email_otp_and_username() -> None:
     plugin = phone_number(send_otp=lambda d, c: None)
     assert [(r.path_prefix, r.window, r.max) for r in plugin.rate_limit] == [("/phone-number", 60, 10)]
-    auth = make_auth(plugins=[email_otp(send_verification_otp=lambda d, c: None), plugin])
+    # codes Better Auth's plugins share (OTP_EXPIRED, UNEXPECTED_ERROR...) are no conflict
+    auth = make_auth(plugins=[email_otp(send_verification_otp=lambda d, c: None), username(), plugin])
     assert auth.error_codes["TOO_MANY_ATTEMPTS"] == "Too many attempts"
+    assert auth.error_codes["UNEXPECTED_ERROR"] == "Unexpected error"
     assert auth.error_codes["OTP_NOT_FOUND"] == "OTP not found"
 
 
