@@ -39,6 +39,18 @@ def _to_outbox(data: Any, ctx: Any) -> None:
             f.write(json.dumps({"email": data["email"], "otp": data["otp"], "type": data["type"]}) + "\n")
 
 
+def _sms_outbox(kind: str) -> Any:
+    """The phone-number senders: codes appended as JSON lines to ``$OTP_OUTBOX``, as the reference server's."""
+
+    def send(data: Any, ctx: Any) -> None:
+        outbox = os.environ.get("OTP_OUTBOX")
+        if outbox:
+            with open(outbox, "a") as f:
+                f.write(json.dumps({"phoneNumber": data["phoneNumber"], "code": data["code"], "type": kind}) + "\n")
+
+    return send
+
+
 def _organization_dac() -> Any:
     """The reference server's ``organizationDac``: dynamic access control with an ``ac`` holding one extra
     resource, an owner who holds it, and at most 3 stored roles per organization."""
@@ -176,11 +188,19 @@ def make_plugins(names: list[str]) -> list[Any]:
             plugins.append(device_authorization(interval="2s"))
         elif name in SMALL_PLUGINS:
             plugins.append(SMALL_PLUGINS[name]())
+        elif name == "phoneNumber":
+            from tessera.plugins.phone_number import phone_number
+
+            plugins.append(phone_number(
+                send_otp=_sms_outbox("otp"), send_password_reset_otp=_sms_outbox("reset"),
+                sign_up_on_verification={"get_temp_email": lambda p: "".join(c for c in p if c.isdigit()) + "@phone.test"},
+            ))
         else:
             raise SystemExit(
                 f"unknown plugin {name!r} "
                 "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, "
                 "organizationDac, organizationHooks, emailOTP, multiSession, username, deviceAuthorization)"
+                "organizationDac, emailOTP, multiSession, username, phoneNumber)"
             )
     return plugins
 

@@ -166,6 +166,20 @@ async function loadPlugins(names) {
         { shouldMutateListDeviceSessionsEndpoint: true },
       ),
     // -- end small plugins --
+    // phone-number: codes are appended as JSON lines ({phoneNumber, code, type: "otp" | "reset"}) to $OTP_OUTBOX
+    phoneNumber: async () => {
+      const outbox = async (type, data) => {
+        if (process.env.OTP_OUTBOX) {
+          const { appendFileSync } = await import("node:fs");
+          appendFileSync(process.env.OTP_OUTBOX, JSON.stringify({ phoneNumber: data.phoneNumber, code: data.code, type }) + "\n");
+        }
+      };
+      return (await import("better-auth/plugins/phone-number")).phoneNumber({
+        sendOTP: (data) => outbox("otp", data),
+        sendPasswordResetOTP: (data) => outbox("reset", data),
+        signUpOnVerification: { getTempEmail: (phone) => `${phone.replace(/\D/g, "")}@phone.test` },
+      });
+    },
   };
   const plugins = [];
   for (const name of names) {
