@@ -217,11 +217,12 @@ def open_pair(better_auth: Server, tessera: Server) -> Iterator[Pair]:
 
 @contextlib.contextmanager
 def plugin_pair(
-    tmp_path_factory: pytest.TempPathFactory, reference: Path, postgres_admin_url: str, plugins: str
+    tmp_path_factory: pytest.TempPathFactory, reference: Path, postgres_admin_url: str, plugins: str,
+    *, outbox: bool = False,
 ) -> Iterator[tuple[Pair, PluginServers]]:
     """Both servers with ``plugins`` (see ``plugin_servers``) and a ``Pair`` over them."""
     tmp = tmp_path_factory.mktemp(plugins.replace(",", "-"))
-    with plugin_servers(tmp, reference, postgres_admin_url, plugins) as servers, open_pair(
+    with plugin_servers(tmp, reference, postgres_admin_url, plugins, outbox=outbox) as servers, open_pair(
         servers.better_auth, servers.tessera
     ) as p:
         yield p, servers

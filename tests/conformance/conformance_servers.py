@@ -285,16 +285,39 @@ class PluginServers:
     tessera: Server
     database_url: str
     sqlite_path: Path
+    #: with ``outbox=True``: the file each server (``"better-auth"``, ``"tessera"``) appends the codes it sends to
+    outboxes: dict[str, Path] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
-def plugin_servers(tmp: Path, reference: Path, postgres_admin_url: str, plugins: str) -> Iterator[PluginServers]:
+def _outbox_env(path: Path | None) -> Iterator[None]:
+    """``$OTP_OUTBOX`` set to ``path`` while a server starts (it reads it then), restored afterwards."""
+    saved = os.environ.get("OTP_OUTBOX")
+    if path is not None:
+        os.environ["OTP_OUTBOX"] = str(path)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("OTP_OUTBOX", None)
+        else:
+            os.environ["OTP_OUTBOX"] = saved
+
+
+@contextlib.contextmanager
+def plugin_servers(
+    tmp: Path, reference: Path, postgres_admin_url: str, plugins: str, *, outbox: bool = False
+) -> Iterator[PluginServers]:
+    """``outbox``: each server appends the codes it sends (email or SMS) to its own ``$OTP_OUTBOX`` file."""
     db = tmp / f"tessera-{plugins.replace(',', '-')}.db"
+    outboxes = {name: tmp / f"{name}.jsonl" for name in ("better-auth", "tessera")} if outbox else {}
     with throwaway_database(postgres_admin_url, "tessera_ref") as url:
-        better_auth = start_better_auth_server(tmp, reference, url, plugins=plugins)
-        tessera = start_tessera_server(tmp, database=f"sqlite+aiosqlite:///{db}", plugins=plugins)
+        with _outbox_env(outboxes.get("better-auth")):
+            better_auth = start_better_auth_server(tmp, reference, url, plugins=plugins)
+        with _outbox_env(outboxes.get("tessera")):
+            tessera = start_tessera_server(tmp, database=f"sqlite+aiosqlite:///{db}", plugins=plugins)
         try:
-            yield PluginServers(better_auth, tessera, url, db)
+            yield PluginServers(better_auth, tessera, url, db, outboxes)
         finally:
             tessera.stop()
             better_auth.stop()

@@ -8,14 +8,12 @@ which the scenarios read."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conformance_pair import PASSWORD, Pair, Side, jar_from, open_pair
-from conformance_servers import start_better_auth_server, start_tessera_server, throwaway_database
+from conformance_pair import PASSWORD, Pair, Side, jar_from, plugin_pair
 
 OUTBOXES: dict[str, Path] = {}
 
@@ -24,26 +22,9 @@ OUTBOXES: dict[str, Path] = {}
 def email_otp_pair(
     reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pair]:
-    tmp = tmp_path_factory.mktemp("email-otp")
-    saved = os.environ.get("OTP_OUTBOX")
-    with throwaway_database(postgres_admin_url, "tessera_ref") as url:
-        try:
-            OUTBOXES["better-auth"] = os.environ["OTP_OUTBOX"] = str(tmp / "better-auth.jsonl")  # type: ignore[assignment]
-            better_auth = start_better_auth_server(tmp, reference_node, url, plugins="emailOTP")
-            OUTBOXES["tessera"] = os.environ["OTP_OUTBOX"] = str(tmp / "tessera.jsonl")  # type: ignore[assignment]
-            tessera = start_tessera_server(tmp, database=f"sqlite+aiosqlite:///{tmp / 'tessera-eotp.db'}",
-                                           plugins="emailOTP")
-        finally:
-            if saved is None:
-                os.environ.pop("OTP_OUTBOX", None)
-            else:
-                os.environ["OTP_OUTBOX"] = saved
-        try:
-            with open_pair(better_auth, tessera) as p:
-                yield p
-        finally:
-            tessera.stop()
-            better_auth.stop()
+    with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "emailOTP", outbox=True) as (p, servers):
+        OUTBOXES.update(servers.outboxes)
+        yield p
 
 
 def post(s: Side, path: str, body: object = None, jar: dict[str, str] | None = None) -> httpx.Response:

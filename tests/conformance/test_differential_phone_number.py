@@ -9,42 +9,21 @@ Each server's ``send_otp`` and ``send_password_reset_otp`` append the codes they
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conformance_pair import PASSWORD, Pair, Side, jar_from, open_pair
-from conformance_servers import start_better_auth_server, start_tessera_server, throwaway_database
+from conformance_pair import PASSWORD, Pair, Side, jar_from, plugin_pair
 
 OUTBOXES: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="session")
 def phone_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    tmp = tmp_path_factory.mktemp("phone-number")
-    saved = os.environ.get("OTP_OUTBOX")
-    with throwaway_database(postgres_admin_url, "tessera_ref") as url:
-        try:
-            OUTBOXES["better-auth"] = tmp / "better-auth.jsonl"
-            os.environ["OTP_OUTBOX"] = str(OUTBOXES["better-auth"])
-            better_auth = start_better_auth_server(tmp, reference_node, url, plugins="phoneNumber")
-            OUTBOXES["tessera"] = tmp / "tessera.jsonl"
-            os.environ["OTP_OUTBOX"] = str(OUTBOXES["tessera"])
-            tessera = start_tessera_server(tmp, database=f"sqlite+aiosqlite:///{tmp / 'tessera-phone.db'}",
-                                           plugins="phoneNumber")
-        finally:
-            if saved is None:
-                os.environ.pop("OTP_OUTBOX", None)
-            else:
-                os.environ["OTP_OUTBOX"] = saved
-        try:
-            with open_pair(better_auth, tessera) as p:
-                yield p
-        finally:
-            tessera.stop()
-            better_auth.stop()
+    with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "phoneNumber", outbox=True) as (p, servers):
+        OUTBOXES.update(servers.outboxes)
+        yield p
 
 
 def phone(pair: Pair, n: int) -> str:
