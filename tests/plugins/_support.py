@@ -14,7 +14,7 @@ from .._helpers import BASE as ORIGIN
 from .._helpers import Client, make_auth
 from .._tokens import Clock
 
-__all__ = ["ORIGIN", "PASSWORD", "SESSION_COOKIE", "OutboxWorld", "call", "cookie_header", "cookie_value", "make_auth", "sign_up"]
+__all__ = ["ORIGIN", "PASSWORD", "SESSION_COOKIE", "OutboxWorld", "call", "cookie_header", "cookie_value", "count_password_checks", "make_auth", "sign_up"]
 
 PASSWORD = "correct-horse-battery"
 SESSION_COOKIE = "better-auth.session_token"
@@ -65,3 +65,17 @@ class OutboxWorld:
 
     def client(self) -> Client:
         return Client(self.auth)
+
+
+def count_password_checks(auth: Tessera) -> list[str]:
+    """The passwords ``auth`` verifies from now on, in order (the hasher's ``verify`` is wrapped)."""
+    hasher = auth.context.email_and_password.password
+    calls: list[str] = []
+    original = hasher.verify
+
+    async def counted(stored: str, password: str) -> bool:
+        calls.append(password)
+        return await original(stored, password)
+
+    hasher.verify = counted  # type: ignore[method-assign]
+    return calls

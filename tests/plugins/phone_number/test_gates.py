@@ -14,11 +14,13 @@ import pytest
 from tessera.errors import ConfigError
 from tessera.migrations import generate
 from tessera.plugins.admin import admin
+from tessera.plugins.anonymous import anonymous
 from tessera.plugins.email_otp import email_otp
 from tessera.plugins.phone_number import PhoneNumberPlugin, SignUpOnVerification, phone_number
 from tessera.plugins.two_factor import hotp, two_factor
 from tessera.plugins.username import username
 from tests._helpers import make_auth
+from tests.plugins._support import count_password_checks
 
 from .conftest import ALICE_PHONE, PASSWORD, memory_world
 
@@ -158,3 +160,44 @@ def test_options_are_checked() -> None:
     plugin = phone_number(sign_up_on_verification={"get_temp_email": str})
     assert isinstance(plugin, PhoneNumberPlugin)
     assert isinstance(plugin.options.sign_up_on_verification, SignUpOnVerification)
+
+
+async def test_unknown_number_spends_a_password_check() -> None:
+    world = await memory_world()
+    await world.alice()
+    calls = count_password_checks(world.auth)
+    unknown = await world.client().post("/sign-in/phone-number", {"phoneNumber": "+1999", "password": "wrong-1-x"})
+    wrong = await world.client().post("/sign-in/phone-number", {**SIGN_IN, "password": "wrong-1-x"})
+    assert calls == ["wrong-1-x", "wrong-1-x"]
+    assert (unknown.status, unknown.body) == (wrong.status, wrong.body)
+
+
+async def test_sign_ins_per_number_are_limited() -> None:
+    world = await memory_world(tessera={"production": True,
+                                        "rate_limit": {"account_sign_in": {"window": 60, "max": 2}}})
+    body = {**SIGN_IN, "password": "wrong-1-x"}
+    statuses = [(await world.client().post("/sign-in/phone-number", body)).status for _ in range(3)]
+    assert statuses == [401, 401, 429]
+
+
+async def test_adding_a_number_refreshes_the_cookie_cache() -> None:
+    world = await memory_world(tessera={"session": {"cookie_cache": {"enabled": True, "max_age": 300}}})
+    browser = world.client()
+    await browser.sign_up()
+    code = await world.send()
+    r = await browser.post("/phone-number/verify",
+                           {"phoneNumber": ALICE_PHONE, "code": code, "updatePhoneNumber": True})
+    assert "better-auth.session_data" in r.set_cookies and "better-auth.session_token" not in r.set_cookies
+    user = (await browser.get("/get-session")).json_body()["user"]
+    assert (user["phoneNumber"], user["phoneNumberVerified"]) == (ALICE_PHONE, True)
+
+
+async def test_anonymous_user_is_linked_on_verify() -> None:
+    linked: list[dict[str, Any]] = []
+    world = await memory_world(plugins=(anonymous(on_link_account=lambda **kw: linked.append(kw)),),
+                               sign_up_on_verification={"get_temp_email": lambda p: f"{p[1:]}@phone.example"})
+    browser = world.client()
+    assert (await browser.post("/sign-in/anonymous")).status == 200
+    code = await world.send()
+    r = await browser.post("/phone-number/verify", {"phoneNumber": ALICE_PHONE, "code": code})
+    assert r.status == 200 and len(linked) == 1

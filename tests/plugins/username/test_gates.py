@@ -10,6 +10,7 @@ from typing import Any
 from tessera.plugins.admin import admin
 from tessera.plugins.two_factor import hotp, two_factor
 from tests._tokens import Clock
+from tests.plugins._support import count_password_checks
 
 from .conftest import PASSWORD, MakeWorld
 
@@ -75,15 +76,7 @@ async def test_two_factor_user_is_challenged(make_memory_world: MakeWorld) -> No
 async def test_unknown_username_spends_a_password_check(make_memory_world: MakeWorld) -> None:
     world = await make_memory_world()
     await world.sign_up(username="alice")
-    hasher = world.auth.context.email_and_password.password
-    calls: list[str] = []
-    original = hasher.verify
-
-    async def counted(stored: str, password: str) -> bool:
-        calls.append(password)
-        return await original(stored, password)
-
-    hasher.verify = counted  # type: ignore[method-assign]
+    calls = count_password_checks(world.auth)
     unknown = await world.sign_in("nobody", "wrong-password-1")
     wrong = await world.sign_in("alice", "wrong-password-1")
     assert calls == ["wrong-password-1", "wrong-password-1"]
