@@ -290,7 +290,7 @@ class PluginServers:
 
 
 @contextlib.contextmanager
-def _outbox_env(path: Path | None) -> Iterator[None]:
+def outbox_env(path: Path | None) -> Iterator[None]:
     """``$OTP_OUTBOX`` set to ``path`` while a server starts (it reads it then), restored afterwards."""
     saved = os.environ.get("OTP_OUTBOX")
     if path is not None:
@@ -312,9 +312,9 @@ def plugin_servers(
     db = tmp / f"tessera-{plugins.replace(',', '-')}.db"
     outboxes = {name: tmp / f"{name}.jsonl" for name in ("better-auth", "tessera")} if outbox else {}
     with throwaway_database(postgres_admin_url, "tessera_ref") as url:
-        with _outbox_env(outboxes.get("better-auth")):
+        with outbox_env(outboxes.get("better-auth")):
             better_auth = start_better_auth_server(tmp, reference, url, plugins=plugins)
-        with _outbox_env(outboxes.get("tessera")):
+        with outbox_env(outboxes.get("tessera")):
             tessera = start_tessera_server(tmp, database=f"sqlite+aiosqlite:///{db}", plugins=plugins)
         try:
             yield PluginServers(better_auth, tessera, url, db, outboxes)
