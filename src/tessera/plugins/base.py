@@ -8,7 +8,7 @@ plugin id, an error code, a rate-limit path) are a ``ConfigError``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -99,3 +99,21 @@ def plugin_from_options(
         return plugin_type(options or options_type(**kwargs))
     except TypeError as exc:  # an unknown option name
         raise ConfigError(f"{factory}(): {exc}") from None
+
+
+def column_renames(
+    factory: str, schema: Mapping[str, Any] | None, table: str, fields: Collection[str]
+) -> dict[str, str]:
+    """Better Auth's plugin ``schema`` option as far as tessera takes it: ``{"<table>": {"fields": {"<field>":
+    "<column>"}}}`` stores the plugin's own ``fields`` under other column names (``{field: column}``). Anything
+    else (another table, a model rename, an unknown field, an empty name) is a ``ConfigError``."""
+    if schema is None:
+        return {}
+    entry = schema.get(table) if isinstance(schema, Mapping) and not set(schema) - {table} else None
+    renames = entry.get("fields") if isinstance(entry, Mapping) and not set(entry) - {"fields"} else None
+    if not isinstance(renames, Mapping) or set(renames) - set(fields):
+        allowed = ", ".join(f"{table}.fields.{name}" for name in sorted(fields))
+        raise ConfigError(f"{factory}(): schema may only rename {allowed}")
+    if not all(isinstance(column, str) and column for column in renames.values()):
+        raise ConfigError(f"{factory}(): schema: a column name must be a non-empty string")
+    return dict(renames)

@@ -261,3 +261,13 @@ async def test_number_is_set_only_by_proving_it(make_world: MakeWorld) -> None:
     created = await world.auth.context.store.create_user({"email": "c@example.com", "name": "C",
                                                           "phoneNumber": BOB_PHONE})
     assert created["phoneNumber"] is None
+
+
+async def test_schema_renames_the_columns(make_world: MakeWorld) -> None:
+    world = await make_world(schema={"user": {"fields": {"phoneNumber": "phone_number",
+                                                         "phoneNumberVerified": "phone_number_verified"}}})
+    fields = {f.name: f.column_name for f in world.auth.schema["user"].fields}
+    assert (fields["phoneNumber"], fields["phoneNumberVerified"]) == ("phone_number", "phone_number_verified")
+    await world.alice()
+    r = await world.client().post("/sign-in/phone-number", {"phoneNumber": ALICE_PHONE, "password": PASSWORD})
+    assert r.status == 200 and r.json_body()["user"]["phoneNumberVerified"] is True

@@ -154,7 +154,9 @@ def test_generate_emits_the_fields_and_unique_index(dialect: str) -> None:
 
 def test_options_are_checked() -> None:
     for bad in ({"otp_length": 0}, {"expires_in": -1}, {"allowed_attempts": 0}, {"send_otp": "sms"},
-                {"sign_up_on_verification": {"temp_email": "x"}}, {"sign_up_on_verification": 1}, {"unknown": 1}):
+                {"sign_up_on_verification": {"temp_email": "x"}}, {"sign_up_on_verification": 1}, {"unknown": 1},
+                {"schema": {"user": {"fields": {"email": "mail"}}}}, {"schema": {"session": {}}},
+                {"schema": {"user": {"fields": {"phoneNumber": ""}}}}):
         with pytest.raises(ConfigError):
             phone_number(**bad)
     plugin = phone_number(sign_up_on_verification={"get_temp_email": str})

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...db.schema import Field, TableExtension
 from ...errors import ConfigError
+from ..base import column_renames
 
 #: ``on_link_account(anonymous_user=, new_user=, ctx=)``, sync or async; both users are ``SessionData``
 OnLinkAccount = Callable[..., Any]
@@ -47,13 +48,6 @@ class AnonymousOptions:
 
     def user_fields(self) -> tuple[TableExtension, ...]:
         """The ``isAnonymous`` user field (``input: false``: a client can never set it), under its column name."""
-        column: str | None = None
-        if self.schema is not None:
-            fields = (self.schema.get("user") or {}).get("fields") or {}
-            if not isinstance(fields, Mapping) or set(fields) - {"isAnonymous"}:
-                raise ConfigError("anonymous(): schema may only rename user.fields.isAnonymous")
-            column = fields.get("isAnonymous")
-            if column is not None and (not isinstance(column, str) or not column):
-                raise ConfigError("anonymous(): schema: a column name must be a non-empty string")
+        column = column_renames("anonymous", self.schema, "user", ("isAnonymous",)).get("isAnonymous")
         field = Field("isAnonymous", "boolean", required=False, default=False, input=False, column=column)
         return (TableExtension("user", (field,)),)

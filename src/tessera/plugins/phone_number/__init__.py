@@ -65,11 +65,12 @@ class PhoneNumberPlugin(ContextPlugin):
     options: PhoneNumberOptions
 
     def __init__(self, options: PhoneNumberOptions) -> None:
+        columns = options.columns()
         super().__init__(
             id="phone-number",
             schema=(TableExtension("user", (
-                Field(PHONE, required=False, unique=True, sortable=True),
-                Field(VERIFIED, "boolean", required=False, input=False),
+                Field(PHONE, required=False, unique=True, sortable=True, column=columns.get(PHONE)),
+                Field(VERIFIED, "boolean", required=False, input=False, column=columns.get(VERIFIED)),
             )),),
             before=(Hook(self._refuse_update, frozenset({"update_user"})),),
             error_codes=PhoneNumberErrorCodes,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError
+from ..base import column_renames
 
 if TYPE_CHECKING:
     from ...context import RequestContext
@@ -54,6 +55,8 @@ class PhoneNumberOptions:
     sign_up_on_verification: SignUpOnVerification | None = None
     #: wrong guesses allowed per code; the next attempt is ``403 TOO_MANY_ATTEMPTS`` and the code is dead
     allowed_attempts: int = 3
+    #: Better Auth's ``schema`` option: ``{"user": {"fields": {"phoneNumber": "phone_number"}}}`` renames columns
+    schema: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         sign_up: Any = self.sign_up_on_verification
@@ -67,6 +70,7 @@ class PhoneNumberOptions:
         sign_up = self.sign_up_on_verification
         if sign_up is not None and not callable(sign_up.get_temp_email):
             raise ConfigError("phone_number(): sign_up_on_verification needs a get_temp_email function")
+        self.columns()  # a malformed ``schema`` fails here, when the plugin is made
         for name in ("otp_length", "expires_in", "allowed_attempts"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -77,3 +81,7 @@ class PhoneNumberOptions:
                      "callback_on_verification"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 raise ConfigError(f"phone_number(): {name} must be a function")
+
+    def columns(self) -> dict[str, str]:
+        """``{field: column}`` for the plugin's user fields the ``schema`` option renames."""
+        return column_renames("phone_number", self.schema, "user", ("phoneNumber", "phoneNumberVerified"))
