@@ -74,8 +74,7 @@ async def finish_password_sign_in(
             await send_verification_email_for(ctx, user, body.get("callbackURL") or "/")
         raise APIError(403, BaseErrorCodes.EMAIL_NOT_VERIFIED)
 
-    if config.password.needs_rehash(stored):
-        ctx.run_in_background(_upgrade_hash(ctx, user["id"], password))
+    rehash_if_needed(ctx, user["id"], stored, password)
 
     dont_remember = body.get("rememberMe") is False
     session = await create_session(ctx, user, dont_remember=dont_remember, status_on_failure=status_on_failure)
@@ -87,6 +86,12 @@ async def finish_password_sign_in(
         ctx.response.set_header("location", callback)
     result["user"] = session.user
     return result
+
+
+def rehash_if_needed(ctx: RequestContext, user_id: str, stored: str, password: str) -> None:
+    """A password that matched a hash made with weaker parameters is hashed again, in the background."""
+    if ctx.auth.email_and_password.password.needs_rehash(stored):
+        ctx.run_in_background(_upgrade_hash(ctx, user_id, password))
 
 
 async def _upgrade_hash(ctx: RequestContext, user_id: str, password: str) -> None:

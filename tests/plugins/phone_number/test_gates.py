@@ -116,11 +116,15 @@ async def test_administrator_may_set_an_unproven_number() -> None:
     assert (user["phoneNumber"], user["phoneNumberVerified"]) == (ALICE_PHONE, None)
 
 
-async def test_codes_are_never_logged(caplog: pytest.LogCaptureFixture) -> None:
-    async def failing(data: Any, ctx: Any) -> None:
+@pytest.mark.parametrize("sync", [False, True])
+async def test_codes_are_never_logged(caplog: pytest.LogCaptureFixture, sync: bool) -> None:
+    def failing_now(data: Any, ctx: Any) -> None:
         raise RuntimeError("sms gateway down")
 
-    world = await memory_world(send_otp=failing)
+    async def failing(data: Any, ctx: Any) -> None:
+        failing_now(data, ctx)
+
+    world = await memory_world(send_otp=failing_now if sync else failing)
     caplog.set_level(logging.DEBUG, logger="tessera")
     r = await world.client().post("/phone-number/send-otp", {"phoneNumber": ALICE_PHONE})
     assert r.status == 200

@@ -88,7 +88,11 @@ class PhoneNumberPlugin(ContextPlugin):
         ``advanced.background_tasks`` says so). A failure is logged — never the code."""
         if sender is None:
             return
-        result = sender({"phoneNumber": phone_number, "code": code}, ctx)
+        try:
+            result = sender({"phoneNumber": phone_number, "code": code}, ctx)
+        except Exception:
+            logger.exception("failed to send a phone-number OTP")
+            return
         if isinstance(result, Awaitable):
             await ctx.run_in_background_or_await(_logged(result))
 

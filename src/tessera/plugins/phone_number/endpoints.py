@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...api._common import check_password_length, user_input
 from ...api.password_reset import reset_credential_password
-from ...api.sign_in import matched_password
+from ...api.sign_in import matched_password, rehash_if_needed
 from ...context import RequestContext
 from ...crypto.otp import codes_equal, generate_otp
 from ...db.adapter import Adapter, Join, Row, UniqueViolation, Where
@@ -122,6 +122,7 @@ def build_endpoints(plugin: PhoneNumberPlugin) -> tuple[Endpoint, ...]:
             code = await issue(ctx, otp_identifier(phone_number))
             await plugin.send(ctx, options.send_otp, phone_number, code)
             raise APIError(401, PhoneNumberErrorCodes.PHONE_NUMBER_NOT_VERIFIED)
+        rehash_if_needed(ctx, user["id"], stored, password)
         dont_remember = ctx.body.get("rememberMe") is False
         session = await create_session(ctx, user, dont_remember=dont_remember, status_on_failure=401)
         set_session_cookies(ctx, session, dont_remember=dont_remember)
