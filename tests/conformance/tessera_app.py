@@ -199,8 +199,8 @@ def make_plugins(names: list[str]) -> list[Any]:
             raise SystemExit(
                 f"unknown plugin {name!r} "
                 "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, "
-                "organizationDac, organizationHooks, emailOTP, multiSession, username, deviceAuthorization)"
-                "organizationDac, emailOTP, multiSession, username, phoneNumber)"
+                "organizationDac, organizationHooks, emailOTP, multiSession, username, deviceAuthorization, "
+                "phoneNumber, " + ", ".join(SMALL_PLUGINS) + ")"
             )
     return plugins
 

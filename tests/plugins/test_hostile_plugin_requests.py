@@ -1,6 +1,6 @@
-"""Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP, username and
-one-time-token plugins (with the last-login-method and custom-session plugins' hooks running on all of them).
-phone-number plugins.
+"""Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP, username,
+one-time-token and phone-number plugins (with the last-login-method and custom-session plugins' hooks running on
+all of them).
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
@@ -59,8 +59,7 @@ __all__ = ["error_log"]  # a fixture, used by name
 PREFIXES = ("/admin/", "/two-factor/", "/organization/", "/passkey/",
             "/email-otp/", "/sign-in/email-otp", "/forget-password/email-otp",
             "/sign-in/username", "/is-username-available",
-            "/one-time-token/")
-            "/phone-number/", "/sign-in/phone-number")
+            "/one-time-token/", "/phone-number/", "/sign-in/phone-number")
 SLUG = "victim-org"
 TARGET = "target@example.com"
 INVITEE = "invitee@example.com"
@@ -87,7 +86,7 @@ def plugin_app(**options: Any) -> Tessera:
                        passkey(),
                        email_otp(send_verification_otp=lambda data, ctx: None), username(),
                        one_time_token(), last_login_method(store_in_database=True),
-                       custom_session(lambda data, ctx: {**data, "custom": True})]
+                       custom_session(lambda data, ctx: {**data, "custom": True}),
                        phone_number(send_otp=lambda data, ctx: None,
                                     sign_up_on_verification={"get_temp_email": lambda p: f"{p[-8:]}@phone.test"})]
     return make_auth(**core, **options)
