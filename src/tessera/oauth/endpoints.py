@@ -132,6 +132,12 @@ async def _start_redirect_flow(
     ctx: RequestContext, provider: OAuthProvider, link: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     body = ctx.body
+    if not provider.authorization_endpoint:
+        # refused before a state is written, so a misconfigured provider leaves nothing behind
+        error = provider.missing_endpoint("authorization")
+        if isinstance(error, ProviderError):
+            raise APIError(502, OAuthErrorCodes.PROVIDER_UNAVAILABLE) from error
+        raise error
     nonce = generate_id(32) if provider.requires_id_token_nonce else None
     verifier = generate_id(128)
     state = await create_state(

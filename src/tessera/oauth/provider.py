@@ -247,6 +247,8 @@ class OAuthProvider:
     access_type_param: ClassVar[str] = "access_type"
     #: the authorization parameter carrying the client id (TikTok: ``client_key``)
     client_id_param: ClassVar[str] = "client_id"
+    #: the ``response_type`` of the authorization request (generic providers may configure another)
+    response_type: str = "code"
 
     def __init__(self, provider_id: str, options: ProviderOptions, http: HTTPClient, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.id = provider_id
@@ -298,6 +300,12 @@ class OAuthProvider:
     async def prepare(self) -> None:
         """Fetch whatever the provider needs before its first use (discovery). Idempotent."""
 
+    def missing_endpoint(self, kind: Literal["authorization", "token"]) -> Exception:
+        """What a flow raises when the provider has no ``kind`` endpoint (after ``prepare``). A ``ProviderError``
+        answers as the provider being unavailable; a provider may return an ``APIError`` of its own instead
+        (generic OAuth's ``INVALID_OAUTH_CONFIGURATION``)."""
+        return ProviderUnavailable(f"{self.id}: no {kind} endpoint")
+
     # -- authorization URL ----------------------------------------------------------------------------
 
     def scopes_for(self, requested: Sequence[str] | None) -> list[str]:
@@ -323,11 +331,11 @@ class OAuthProvider:
     ) -> str:
         await self.prepare()
         if not self.authorization_endpoint:
-            raise ProviderUnavailable(f"{self.id}: no authorization endpoint")
+            raise self.missing_endpoint("authorization")
         client_id = self.options.primary_client_id
         if not client_id:
             raise ConfigError(f"social_providers.{self.id}: client_id is required")
-        params: dict[str, str] = {"response_type": "code", self.client_id_param: client_id, "state": state}
+        params: dict[str, str] = {"response_type": self.response_type, self.client_id_param: client_id, "state": state}
         all_scopes = self.scopes_for(scopes)
         if all_scopes:
             params["scope"] = self.scope_joiner.join(all_scopes)
@@ -368,7 +376,7 @@ class OAuthProvider:
     async def _token_request(self, body: dict[str, str]) -> OAuth2Tokens:
         await self.prepare()
         if not self.token_endpoint:
-            raise ProviderUnavailable(f"{self.id}: no token endpoint")
+            raise self.missing_endpoint("token")
         for key, value in self.options.token_params.items():
             body.setdefault(key, value)
         headers = self._client_auth(body)
@@ -553,11 +561,17 @@ class OIDCProvider(OAuthProvider):
     """
 
     name: ClassVar[str] = "OpenID Connect"
-    default_scopes = ("openid", "email", "profile")
+    default_scopes: tuple[str, ...] = ("openid", "email", "profile")
+    #: without discovery, both endpoints must be configured (generic OAuth defers that to the request)
+    requires_static_endpoints: ClassVar[bool] = True
+    #: sent with the discovery request (some providers want a client header there)
+    discovery_headers: Mapping[str, str] = {}
 
     def __init__(self, provider_id: str, options: ProviderOptions, http: HTTPClient, *, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(provider_id, options, http, clock=clock)
-        if not options.discovery_url and not (options.authorization_endpoint and options.token_endpoint):
+        if self.requires_static_endpoints and not options.discovery_url and not (
+            options.authorization_endpoint and options.token_endpoint
+        ):
             raise ConfigError(
                 f"social_providers.{provider_id}: a generic provider needs discovery_url, or "
                 "authorization_endpoint and token_endpoint"
@@ -578,15 +592,27 @@ class OIDCProvider(OAuthProvider):
             self._discovered = True
 
     async def _discover(self) -> None:
+        self.apply_discovery(await self.fetch_discovery())
+
+    async def fetch_discovery(self) -> dict[str, Any]:
+        """The discovery document, or ``ProviderUnavailable``."""
         url = self.options.discovery_url
         assert url is not None
         try:
-            result = await self.http.get(url)
+            result = await self.http.get(url, dict(self.discovery_headers) or None)
         except ProviderHTTPError as exc:
             raise ProviderUnavailable(f"{self.id}: discovery failed: {exc}") from exc
         doc = result.data
         if not result.ok or not isinstance(doc, dict):
             raise ProviderUnavailable(f"{self.id}: discovery answered {result.status}")
+        return doc
+
+    def has_usable_endpoints(self) -> bool:
+        """After discovery: can a flow run? (An authorization and a token endpoint.)"""
+        return bool(self.authorization_endpoint and self.token_endpoint)
+
+    def apply_discovery(self, doc: Mapping[str, Any]) -> None:
+        """Take the endpoints, issuer, algorithms and key set from a discovery document; explicit options win."""
         issuer = doc.get("issuer")
         if self.options.issuer and issuer != self.options.issuer:
             raise ProviderUnavailable(f"{self.id}: discovery issuer {issuer!r} is not {self.options.issuer!r}")
@@ -595,7 +621,7 @@ class OIDCProvider(OAuthProvider):
         self.token_endpoint = o.token_endpoint or doc.get("token_endpoint")
         self.userinfo_endpoint = o.userinfo_endpoint or doc.get("userinfo_endpoint")
         self.issuer = o.issuer or issuer
-        if not self.authorization_endpoint or not self.token_endpoint:
+        if not self.has_usable_endpoints():
             raise ProviderUnavailable(f"{self.id}: discovery gave no authorization or token endpoint")
         if o.token_endpoint_auth is None and o.client_secret:
             # OIDC Discovery §3: an absent list means client_secret_basic, the one method every provider has
