@@ -43,3 +43,36 @@ def make_generic(adapter_factory: AdapterFactory) -> MakeAuth:
         return app(config, database=await adapter_factory(schema), **options)
 
     return make
+
+
+class RecordingHTTP:
+    """Wraps a provider's HTTP client and keeps what tessera sent (method, URL, headers, form)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: list[tuple[str, str, dict[str, str], dict[str, str] | None]] = []
+
+    async def get(self, url: str, headers: Any = None) -> Any:
+        self.calls.append(("GET", url, dict(headers or {}), None))
+        return await self.inner.get(url, headers)
+
+    async def post_form(self, url: str, data: Any, headers: Any = None) -> Any:
+        self.calls.append(("POST", url, dict(headers or {}), dict(data)))
+        return await self.inner.post_form(url, data, headers)
+
+    async def post_json(self, url: str, body: Any = None, headers: Any = None) -> Any:
+        self.calls.append(("POST", url, dict(headers or {}), body))
+        return await self.inner.post_json(url, body, headers)
+
+    def token_requests(self) -> list[tuple[str, str, dict[str, str], dict[str, str] | None]]:
+        return [c for c in self.calls if c[1].endswith("/oauth2/token")]
+
+
+def record(auth: Tessera, provider_id: str) -> RecordingHTTP:
+    """Record what the plugin's provider ``provider_id`` sends."""
+    from tessera.plugins.generic_oauth import GenericOAuthPlugin
+
+    target = auth.plugin(GenericOAuthPlugin).providers[provider_id]
+    recorder = RecordingHTTP(target.http)
+    target.http = recorder
+    return recorder
