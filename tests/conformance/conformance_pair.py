@@ -61,6 +61,10 @@ _TWO_FACTOR_ENABLED_USER = (
     "false) and the token of the session it just replaced; tessera answers with the new session and the user "
     "as it now is"
 )
+_NO_STATE_FOR_A_REFUSED_FLOW = (
+    "a flow refused with INVALID_OAUTH_CONFIGURATION (no authorization URL): Better Auth has already stored a "
+    "state and sets its cookie; tessera refuses first and leaves nothing behind"
+)
 ALLOWED: dict[str, dict[str, str]] = {
     "two-factor: sign-in flow": {"2.body": _TWO_FACTOR_ENABLED_USER},
     "update-user": {aspect: _TYPED_UPDATE_USER for aspect in ("5.status", "5.cookies", "5.body")},
@@ -87,6 +91,9 @@ ALLOWED: dict[str, dict[str, str]] = {
         "1.body": _CACHE_REVOKED,
         "1.lifetimes": _CACHE_REVOKED,
     },
+    # generic OAuth: a provider without an authorization URL is refused before a state is written
+    "generic-oauth: refusals": {"0.cookies": _NO_STATE_FOR_A_REFUSED_FLOW},
+    "generic-oauth: link-social": {"1.cookies": _NO_STATE_FOR_A_REFUSED_FLOW},
 }
 
 

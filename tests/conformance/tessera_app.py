@@ -133,6 +133,18 @@ SMALL_PLUGINS = {
     "lastLoginMethodDb": lambda: _last_login_method(store_in_database=True),
 }
 # -- end small plugins --
+#: the reference server's ``genericOAuth`` providers: on 127.0.0.1:9 (nothing listens), one without an
+#: authorization URL
+_IDP = "http://127.0.0.1:9"
+GENERIC_OAUTH_CONFIG: list[dict[str, Any]] = [
+    {"provider_id": "static", "authorization_url": f"{_IDP}/authorize", "token_url": f"{_IDP}/token",
+     "user_info_url": f"{_IDP}/userinfo", "client_id": "conformance-client", "client_secret": "conformance-secret",
+     "scopes": ["profile", "email"], "prompt": "consent", "access_type": "offline",
+     "authorization_url_params": {"audience": "api://conformance"}},
+    {"provider_id": "nopkce", "authorization_url": f"{_IDP}/authorize", "token_url": f"{_IDP}/token",
+     "client_id": "conformance-client", "pkce": False, "response_mode": "form_post"},
+    {"provider_id": "half", "token_url": f"{_IDP}/token", "client_id": "conformance-client"},
+]
 
 
 def make_plugins(names: list[str]) -> list[Any]:
@@ -195,12 +207,17 @@ def make_plugins(names: list[str]) -> list[Any]:
                 send_otp=_sms_outbox("otp"), send_password_reset_otp=_sms_outbox("reset"),
                 sign_up_on_verification={"get_temp_email": lambda p: "".join(c for c in p if c.isdigit()) + "@phone.test"},
             ))
+        elif name == "genericOAuth":
+            from tessera.plugins.generic_oauth import generic_oauth
+
+            plugins.append(generic_oauth(config=GENERIC_OAUTH_CONFIG))
         else:
             raise SystemExit(
                 f"unknown plugin {name!r} "
                 "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, "
                 "organizationDac, organizationHooks, emailOTP, multiSession, username, deviceAuthorization, "
                 "phoneNumber, " + ", ".join(SMALL_PLUGINS) + ")"
+                "organizationDac, emailOTP, multiSession, username, genericOAuth)"
             )
     return plugins
 

@@ -178,6 +178,21 @@ async function loadPlugins(names) {
         sendOTP: (data) => outbox("otp", data),
         sendPasswordResetOTP: (data) => outbox("reset", data),
         signUpOnVerification: { getTempEmail: (phone) => `${phone.replace(/\D/g, "")}@phone.test` },
+    // generic OAuth: providers on 127.0.0.1:9 (nothing listens: a token exchange fails), one without an
+    // authorization URL; the same list as tessera_app.py's GENERIC_OAUTH_CONFIG
+    genericOAuth: async () => {
+      const { genericOAuth } = await import("better-auth/plugins/generic-oauth");
+      const idp = "http://127.0.0.1:9";
+      return genericOAuth({
+        config: [
+          { providerId: "static", authorizationUrl: `${idp}/authorize`, tokenUrl: `${idp}/token`,
+            userInfoUrl: `${idp}/userinfo`, clientId: "conformance-client", clientSecret: "conformance-secret",
+            scopes: ["profile", "email"], prompt: "consent", accessType: "offline",
+            authorizationUrlParams: { audience: "api://conformance" } },
+          { providerId: "nopkce", authorizationUrl: `${idp}/authorize`, tokenUrl: `${idp}/token`,
+            clientId: "conformance-client", pkce: false, responseMode: "form_post" },
+          { providerId: "half", tokenUrl: `${idp}/token`, clientId: "conformance-client" },
+        ],
       });
     },
   };
