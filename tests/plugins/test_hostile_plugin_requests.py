@@ -1,6 +1,8 @@
 """Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP, username,
 one-time-token and phone-number plugins (with the last-login-method and custom-session plugins' hooks running on
 all of them).
+"""Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP and username plugins,
+and the social routes serving generic OAuth providers.
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
@@ -31,6 +33,7 @@ from tessera.plugins.custom_session import custom_session
 from tessera.plugins.email_otp import email_otp
 from tessera.plugins.last_login_method import last_login_method
 from tessera.plugins.one_time_token import one_time_token
+from tessera.plugins.generic_oauth import generic_oauth
 from tessera.plugins.organization import DEFAULT_AC, organization
 from tessera.plugins.passkey import passkey
 from tessera.plugins.phone_number import phone_number
@@ -39,6 +42,7 @@ from tessera.plugins.username import username
 from tests._helpers import BASE, Client, make_auth
 from tests.api.test_hostile_requests import (
     CODELESS_MESSAGES,
+    DEAD,
     EMAIL,
     EXAMPLES_PER_WRITE,
     FUZZ,
@@ -60,6 +64,14 @@ PREFIXES = ("/admin/", "/two-factor/", "/organization/", "/passkey/",
             "/email-otp/", "/sign-in/email-otp", "/forget-password/email-otp",
             "/sign-in/username", "/is-username-available",
             "/one-time-token/", "/phone-number/", "/sign-in/phone-number")
+            # generic OAuth has no routes of its own: its providers are served by these
+            "/sign-in/social", "/callback/", "/link-social")
+#: generic OAuth providers whose endpoints are dead, and one without an authorization URL
+GENERIC_OAUTH = [
+    {"provider_id": "generic", "client_id": "g", "client_secret": "s", "authorization_url": f"{DEAD}/authorize",
+     "token_url": f"{DEAD}/token", "user_info_url": f"{DEAD}/userinfo"},
+    {"provider_id": "half", "client_id": "g", "token_url": f"{DEAD}/token"},
+]
 SLUG = "victim-org"
 TARGET = "target@example.com"
 INVITEE = "invitee@example.com"
@@ -89,6 +101,7 @@ def plugin_app(**options: Any) -> Tessera:
                        custom_session(lambda data, ctx: {**data, "custom": True}),
                        phone_number(send_otp=lambda data, ctx: None,
                                     sign_up_on_verification={"get_temp_email": lambda p: f"{p[-8:]}@phone.test"})]
+                       generic_oauth(config=GENERIC_OAUTH)]
     return make_auth(**core, **options)
 
 
@@ -133,6 +146,7 @@ class Stage(Session):
             "role": ["member", "admin", "user", ROLE], "roleName": [ROLE, "admin"], "roleId": [role["id"]],
             "sessionToken": [s["token"] for s in sessions[:1]],
             "email": [INVITEE, TARGET],
+            "provider": ["generic", "half"],
         }
 
     async def find(self, model: str, **equal: Any) -> dict[str, Any] | None:

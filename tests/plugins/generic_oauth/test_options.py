@@ -227,3 +227,16 @@ def test_presets() -> None:
         okta(issuer="https://dev.okta.com", client_id="c", tenant="x")
     # the presets go straight into the plugin
     assert app([keycloak(issuer="https://id.example/realms/main", client_id="c")]).plugin("generic-oauth")
+
+
+async def test_a_failing_get_user_info_fails_the_sign_in(provider: Provider, caplog: pytest.LogCaptureFixture) -> None:
+    provider.set_user("o-jo", email="jo@example.com", email_verified=True)
+
+    async def get_user_info(tokens: Any) -> dict[str, Any]:
+        raise ConnectionError("profile API down")
+
+    auth = app([plain_config(provider, get_user_info=get_user_info)])
+    r = await social_sign_in(Client(auth), provider, "o-jo", provider_id="plain")
+    assert query_of(location(r))["error"] == "unable_to_get_user_info"
+    assert await auth.adapter.count("user") == 0
+    assert "get_user_info failed" in caplog.text and "s3cret" not in caplog.text

@@ -22,7 +22,7 @@ import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ...errors import APIError
 from ...jwt import JWTError
@@ -51,8 +51,7 @@ async def _maybe_await(value: Any) -> Any:
 
 def provider_options(c: GenericOAuthConfig) -> ProviderOptions:
     """The core's options for one configuration (the rest lives on the provider itself)."""
-    auth: Any = c.resolved_token_auth
-    method: TokenEndpointAuth = auth
+    method = cast(TokenEndpointAuth, c.resolved_token_auth)  # checked by GenericOAuthConfig
     return ProviderOptions(
         client_id=c.client_id,
         client_secret=c.client_secret,
@@ -194,7 +193,7 @@ class GenericOAuthProvider(OIDCProvider):
             try:
                 claims = await self.verify_id_token(tokens.id_token, expected_nonce)
             except (JWTError, ProviderError):
-                logger.error("provider %r: the ID token failed verification (signature, claims or nonce)", self.id)
+                logger.warning("provider %r: the ID token failed verification (signature, claims or nonce)", self.id)
                 return None
         return await self._resolve(tokens, claims)
 
@@ -228,12 +227,14 @@ class GenericOAuthProvider(OIDCProvider):
 
     async def _resolve(self, tokens: OAuth2Tokens, claims: Mapping[str, Any] | None) -> UserInfo | None:
         c = self.config
-        try:
-            raw = await _maybe_await(c.get_user_info(tokens)) if c.get_user_info else await self._fetch_profile(
-                tokens, claims
-            )
-        except ProviderError:
-            return None
+        if c.get_user_info is None:
+            raw = await self._fetch_profile(tokens, claims)
+        else:
+            try:
+                raw = await _maybe_await(c.get_user_info(tokens))
+            except Exception:  # the application's function (usually a call to the provider): no profile
+                logger.exception("provider %r: get_user_info failed", self.id)
+                return None
         if not isinstance(raw, Mapping):
             return None
         return await self._from_profile(dict(raw), tokens, claims)
@@ -270,7 +271,7 @@ class GenericOAuthProvider(OIDCProvider):
         }
         subject = _valid_subject(await self._subject(tokens, raw))
         if subject is None:
-            logger.error("provider %r: no usable account subject in the profile", self.id)
+            logger.warning("provider %r: no usable account subject in the profile", self.id)
             return None
         email = user["email"]
         return UserInfo(
