@@ -144,6 +144,8 @@ GENERIC_OAUTH_CONFIG: list[dict[str, Any]] = [
     {"provider_id": "nopkce", "authorization_url": f"{_IDP}/authorize", "token_url": f"{_IDP}/token",
      "client_id": "conformance-client", "pkce": False, "response_mode": "form_post"},
     {"provider_id": "half", "token_url": f"{_IDP}/token", "client_id": "conformance-client"},
+    {"provider_id": "idpinit", "authorization_url": f"{_IDP}/authorize", "token_url": f"{_IDP}/token",
+     "client_id": "conformance-client", "allow_idp_initiated": True},
 ]
 
 

@@ -128,10 +128,11 @@ def _check_social_body(body: dict[str, Any]) -> None:
         raise validation_error(issues)
 
 
-async def _start_redirect_flow(
-    ctx: RequestContext, provider: OAuthProvider, link: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    body = ctx.body
+async def _authorization_url(
+    ctx: RequestContext, provider: OAuthProvider, request: dict[str, Any], link: dict[str, Any] | None = None
+) -> str:
+    """Store a new flow (state, PKCE verifier, nonce) and build the provider's authorization URL for it;
+    ``request`` holds the client's ``scopes``, ``loginHint``, ``additionalParams`` and ``additionalData``."""
     if not provider.authorization_endpoint:
         # refused before a state is written, so a misconfigured provider leaves nothing behind
         error = provider.missing_endpoint("authorization")
@@ -141,27 +142,47 @@ async def _start_redirect_flow(
     nonce = generate_id(32) if provider.requires_id_token_nonce else None
     verifier = generate_id(128)
     state = await create_state(
-        ctx, code_verifier=verifier, link=link, additional_data=body.get("additionalData"), id_token_nonce=nonce,
+        ctx, code_verifier=verifier, link=link, additional_data=request.get("additionalData"), id_token_nonce=nonce,
         provider_id=provider.id,
     )
     try:
-        url = await provider.create_authorization_url(
+        return await provider.create_authorization_url(
             state=state,
             code_verifier=verifier,
             redirect_uri=_redirect_uri(ctx, provider),
-            scopes=body.get("scopes"),
-            login_hint=body.get("loginHint"),
+            scopes=request.get("scopes"),
+            login_hint=request.get("loginHint"),
             nonce=nonce,
-            additional_params=body.get("additionalParams"),
+            additional_params=request.get("additionalParams"),
         )
     except ProviderError as exc:
         raise APIError(502, OAuthErrorCodes.PROVIDER_UNAVAILABLE) from exc
     except ConfigError as exc:
         raise APIError(500, BaseErrorCodes.INTERNAL_SERVER_ERROR, str(exc)) from exc
-    redirect = not body.get("disableRedirect")
+
+
+async def _start_redirect_flow(
+    ctx: RequestContext, provider: OAuthProvider, link: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    url = await _authorization_url(ctx, provider, ctx.body, link)
+    redirect = not ctx.body.get("disableRedirect")
     if redirect:
         ctx.response.set_header("location", url)
     return {"url": url, "redirect": redirect}
+
+
+async def _restart_idp_initiated(ctx: RequestContext, provider_id: str) -> str | None:
+    """A provider that starts the flow itself sends a code without ``state``. Such a code is never redeemed
+    (nothing ties it to this browser); for a provider that allows it, the flow restarts here with a fresh
+    state, PKCE verifier and nonce: the authorization URL to send the browser to, or ``None``."""
+    provider = runtime(ctx.auth).get(provider_id)
+    if provider is None or not provider.allows_idp_initiated:
+        return None
+    try:
+        await provider.prepare()
+        return await _authorization_url(ctx, provider, {})
+    except (ProviderError, APIError):
+        return None
 
 
 async def _identity_from_id_token(ctx: RequestContext, provider: OAuthProvider) -> tuple[UserInfo, OAuth2Tokens]:
@@ -232,6 +253,10 @@ async def callback_oauth(ctx: RequestContext) -> Any:
     if any(k in query and not isinstance(query[k], str) for k in _CALLBACK_KEYS):
         raise _error_redirect(default_error, "invalid_callback_request")
     state = query.get("state")
+    if state is None and query.get("code"):
+        restarted = await _restart_idp_initiated(ctx, provider_id)
+        if restarted is not None:
+            raise Redirect(restarted)
     if not state:
         raise _error_redirect(default_error, "state_not_found")
     try:

@@ -294,6 +294,11 @@ class OAuthProvider:
         return self.oidc and self.jwks is not None
 
     @property
+    def allows_idp_initiated(self) -> bool:
+        """A callback with a code but no ``state`` restarts the flow (providers that start it themselves)."""
+        return False
+
+    @property
     def supports_id_token_sign_in(self) -> bool:
         return self.oidc and self.jwks is not None and not self.options.disable_id_token_sign_in
 

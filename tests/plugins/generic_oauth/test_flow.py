@@ -166,3 +166,23 @@ async def test_provider_tokens_refresh_and_account_info(provider: Provider, make
     info = r.json_body()
     assert info["user"]["id"] == "p-hal" and info["user"]["email"] == "hal@example.com"
     assert info["account"] == {"id": account["id"], "providerId": "corp", "accountId": "p-hal"}
+
+
+async def test_idp_initiated_callback_restarts_the_flow(provider: Provider, make_generic: MakeAuth) -> None:
+    provider.set_user("p-ida", email="ida@example.com", email_verified=True)
+    auth = await make_generic([generic_config(provider, allow_idp_initiated=True), generic_config(provider, "strict")])
+    browser = Client(auth)
+    # the provider sends the browser with a code it minted on its own: never redeemed, the flow starts over
+    r = await browser.get("/callback/corp", query="code=minted-by-the-idp&iss=x")
+    assert r.status == 302
+    restart = location(r)
+    q = query_of(restart)
+    assert restart.startswith(f"{provider.issuer}/oauth2/authorize?") and q["nonce"] and q["code_challenge"]
+    assert "better-auth.state" in r.set_cookies and await auth.adapter.count("verification") == 1
+    done = await follow_to_tessera(browser, provider.consent(restart, "p-ida"))
+    assert done.status == 302 and location(done) == BASE  # no callbackURL: the app's origin
+    assert (await browser.get("/get-session")).json_body()["user"]["email"] == "ida@example.com"
+    # without the option, or with an empty state, a stateless code is refused
+    for path, query in (("/callback/strict", "code=x"), ("/callback/corp", "code=x&state=")):
+        r = await Client(auth).get(path, query=query)
+        assert location(r) == f"{BASE}/api/auth/error?error=state_not_found"

@@ -192,6 +192,8 @@ async function loadPlugins(names) {
           { providerId: "nopkce", authorizationUrl: `${idp}/authorize`, tokenUrl: `${idp}/token`,
             clientId: "conformance-client", pkce: false, responseMode: "form_post" },
           { providerId: "half", tokenUrl: `${idp}/token`, clientId: "conformance-client" },
+          { providerId: "idpinit", authorizationUrl: `${idp}/authorize`, tokenUrl: `${idp}/token`,
+            clientId: "conformance-client", allowIdpInitiated: true },
         ],
       });
     },

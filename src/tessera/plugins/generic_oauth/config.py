@@ -82,6 +82,9 @@ class GenericOAuthConfig:
     require_email_verification: bool = False
     #: send no ``nonce`` and accept ID tokens without one (only for providers that do not echo it)
     disable_id_token_nonce_binding: bool = False
+    #: a callback with a code but no ``state`` (the provider started the flow) restarts the flow with a fresh
+    #: state, instead of failing with ``state_not_found``; the provider's code is never redeemed
+    allow_idp_initiated: bool = False
 
     def __post_init__(self) -> None:
         where = f"generic_oauth: provider {self.provider_id!r}"

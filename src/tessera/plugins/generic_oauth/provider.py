@@ -132,6 +132,10 @@ class GenericOAuthProvider(OIDCProvider):
         return ProviderError(f"{self.id}: {GenericOAuthErrorCodes.TOKEN_URL_NOT_FOUND.message}")
 
     @property
+    def allows_idp_initiated(self) -> bool:
+        return self.config.allow_idp_initiated
+
+    @property
     def requires_id_token_nonce(self) -> bool:
         return self.oidc and self.jwks is not None and not self.config.disable_id_token_nonce_binding
 
