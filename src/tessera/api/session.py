@@ -8,6 +8,7 @@ from typing import Any
 from ..context import RequestContext
 from ..endpoints import endpoint
 from ..errors import APIError, BaseErrorCodes
+from ..oauth.logout import provider_logout_url
 from ..session.resolver import resolve_session
 from ..validation import F, Shape
 
@@ -48,9 +49,17 @@ async def get_session(ctx: RequestContext) -> Any:
 async def sign_out(ctx: RequestContext) -> Any:
     auth = ctx.auth
     token = auth.cookies.read_token(ctx.request)
-    if token:
-        await revoke_tokens(ctx, (token,))
+    revoked = await revoke_tokens(ctx, (token,)) if token else []
     auth.cookies.clear_session(ctx.response, ctx.request)
+    if revoked:
+        # RP-initiated logout at the provider the user last signed in with, when one offers it
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        url = await provider_logout_url(ctx, str(revoked[0]["userId"]), body)
+        if url:
+            redirect = body.get("disableRedirect") is not True
+            if redirect:
+                ctx.response.set_header("location", url)
+            return {"success": True, "url": url, "redirect": redirect}
     return {"success": True}
 
 

@@ -293,6 +293,16 @@ class OAuthProvider:
         """Redirect flows bind the ID token to this browser's request with a ``nonce``."""
         return self.oidc and self.jwks is not None
 
+    #: the provider may build an end-session URL (sign-out sends the browser there)
+    offers_logout: bool = False
+
+    async def end_session_url(
+        self, *, id_token: str | None, post_logout_redirect_uri: str | None, state: str | None, base_url: str
+    ) -> str | None:
+        """OpenID Connect RP-Initiated Logout: where sign-out sends the browser, or ``None``. ``base_url`` (the
+        auth API's URL) resolves a relative configured return address."""
+        return None
+
     @property
     def allows_idp_initiated(self) -> bool:
         """A callback with a code but no ``state`` restarts the flow (providers that start it themselves)."""

@@ -186,3 +186,51 @@ async def test_idp_initiated_callback_restarts_the_flow(provider: Provider, make
     for path, query in (("/callback/strict", "code=x"), ("/callback/corp", "code=x&state=")):
         r = await Client(auth).get(path, query=query)
         assert location(r) == f"{BASE}/api/auth/error?error=state_not_found"
+
+
+async def test_sign_out_sends_the_browser_to_the_provider_logout(provider: Provider, make_generic: MakeAuth) -> None:
+    provider.set_user("p-lou", email="lou@example.com", email_verified=True)
+    logout = "https://idp.example/logout?ui=compact"
+    auth = await make_generic([
+        generic_config(provider, end_session_endpoint=logout, post_logout_redirect_uri="/bye"),
+        generic_config(provider, "quiet", end_session_endpoint=logout, disable_provider_logout=True),
+    ])
+    browser = Client(auth)
+    await social_sign_in(browser, provider, "p-lou", provider_id="corp")
+    [account] = await auth.adapter.find_many("account")
+    r = await browser.post("/sign-out", {"callbackURL": "/signed-out", "state": "s-1"})
+    assert r.status == 200, r.body
+    body = r.json_body()
+    assert body["success"] is True and body["redirect"] is True and r.header("location") == body["url"]
+    q = query_of(body["url"])
+    assert body["url"].startswith("https://idp.example/logout?")
+    assert q == {"ui": "compact", "id_token_hint": account["idToken"], "post_logout_redirect_uri": f"{BASE}/signed-out",
+                 "client_id": "tessera-app", "state": "s-1"}
+    assert await auth.adapter.count("session") == 0 and "better-auth.session_token" in r.set_cookies
+
+    # the configured return address, relative to the app; no redirect when the client asks for the URL only
+    await social_sign_in(browser, provider, "p-lou", provider_id="corp")
+    r = await browser.post("/sign-out", {"disableRedirect": True})
+    assert r.json_body()["redirect"] is False and r.header("location") is None
+    assert query_of(r.json_body()["url"])["post_logout_redirect_uri"] == f"{BASE}/bye"
+
+    # a provider with logout disabled, or a browser without a session: a plain sign-out
+    provider.set_user("p-max", email="max@example.com", email_verified=True)
+    quiet = Client(auth)
+    await social_sign_in(quiet, provider, "p-max", provider_id="quiet")
+    r = await quiet.post("/sign-out", {"callbackURL": "/signed-out"})
+    assert r.json_body() == {"success": True} and r.header("location") is None
+    assert (await Client(auth).post("/sign-out", {})).json_body() == {"success": True}
+
+
+async def test_provider_logout_endpoint_from_discovery(provider: Provider, make_generic: MakeAuth) -> None:
+    provider.set_user("p-ned", email="ned@example.com", email_verified=True)
+    auth = await make_generic([generic_config(provider)])
+    browser = Client(auth)
+    await social_sign_in(browser, provider, "p-ned", provider_id="corp")
+    r = await browser.post("/sign-out", {"disableRedirect": True})
+    url = r.json_body()["url"]
+    # only the ID token as a hint: no return address, so no client_id either
+    assert url.startswith(f"{provider.issuer}/oauth2/end_session?") and set(query_of(url)) == {"id_token_hint"}
+    r = await browser.post("/sign-out", {"callbackURL": "https://evil.example/"})
+    assert r.status == 403 and r.json_body()["code"] == "INVALID_CALLBACK_URL"

@@ -64,6 +64,13 @@ class GenericOAuthConfig:
     get_user_info: GetUserInfo | None = None
     map_profile_to_user: MapProfileToUser | None = None
     account_subject: AccountSubject | None = None
+    #: OpenID Connect RP-Initiated Logout: sign-out sends the browser here (default: discovered)
+    end_session_endpoint: str | None = None
+    #: where the provider returns the browser after logout (absolute, or relative to the auth API's URL);
+    #: sign-out's ``callbackURL`` wins
+    post_logout_redirect_uri: str | None = None
+    #: sign-out never involves the provider
+    disable_provider_logout: bool = False
     #: extra authorization-URL parameters (never the ones the flow sets: state, PKCE, redirect_uri…)
     authorization_url_params: Mapping[str, str] = field(default_factory=dict)
     #: extra token-request parameters (never overriding the ones the flow sets)

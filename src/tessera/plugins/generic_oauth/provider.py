@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, cast
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from ...errors import APIError
 from ...jwt import JWTError
@@ -103,6 +104,7 @@ class GenericOAuthProvider(OIDCProvider):
         self.discovery_headers = dict(config.discovery_headers)
         if config.response_type:
             self.response_type = config.response_type
+        self.end_session_endpoint = config.end_session_endpoint
         #: discovery advertises ID-token signing algorithms: ``openid`` is requested and ``sub`` is the subject
         self.is_oidc = False
         # plain OAuth 2.0 until discovery supplies an issuer and a key set (there is no jwks option)
@@ -116,6 +118,9 @@ class GenericOAuthProvider(OIDCProvider):
 
     def apply_discovery(self, doc: Mapping[str, Any]) -> None:
         super().apply_discovery(doc)
+        discovered_logout = doc.get("end_session_endpoint")
+        if not self.end_session_endpoint and isinstance(discovered_logout, str):
+            self.end_session_endpoint = discovered_logout
         algorithms = doc.get("id_token_signing_alg_values_supported")
         self.is_oidc = isinstance(algorithms, list) and len(algorithms) > 0
         if self.config.require_id_token_verification and not self.oidc:
@@ -147,6 +152,39 @@ class GenericOAuthProvider(OIDCProvider):
 
     def extra_authorization_params(self) -> dict[str, str]:
         return {"response_mode": self.config.response_mode} if self.config.response_mode else {}
+
+    # -- logout ---------------------------------------------------------------------------------------
+
+    @property
+    def offers_logout(self) -> bool:  # type: ignore[override]
+        c = self.config
+        return not c.disable_provider_logout and bool(c.end_session_endpoint or c.discovery_url)
+
+    async def end_session_url(
+        self, *, id_token: str | None, post_logout_redirect_uri: str | None, state: str | None, base_url: str
+    ) -> str | None:
+        if self.config.disable_provider_logout:
+            return None
+        try:
+            await self.prepare()
+        except ProviderError:
+            return None
+        endpoint = self.end_session_endpoint
+        parts = urlsplit(endpoint) if endpoint else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            return None
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if id_token:
+            params["id_token_hint"] = id_token
+        configured = post_logout_redirect_uri or self.config.post_logout_redirect_uri
+        if configured:
+            params["post_logout_redirect_uri"] = urljoin(base_url, configured)
+            params["client_id"] = self.config.client_id
+            if state:
+                params["state"] = state
+        elif not id_token:
+            params["client_id"] = self.config.client_id
+        return urlunsplit(parts._replace(query=urlencode(params)))
 
     # -- token endpoint -------------------------------------------------------------------------------
 
