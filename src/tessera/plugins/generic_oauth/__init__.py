@@ -23,9 +23,9 @@ from ...context import AuthContext
 from ...errors import ConfigError
 from ...oauth.linking import runtime
 from ..base import ContextPlugin, plugin_from_options
-from .config import GenericOAuthConfig, GenericOAuthOptions
+from .config import GenericOAuthConfig, GenericOAuthOptions, ProfileRequest
 from .errors import GenericOAuthErrorCodes
-from .presets import auth0, keycloak, okta
+from .presets import auth0, gumroad, hubspot, keycloak, okta, patreon, slack, yandex
 from .provider import GenericOAuthProvider
 
 __all__ = [
@@ -34,10 +34,16 @@ __all__ = [
     "GenericOAuthOptions",
     "GenericOAuthPlugin",
     "GenericOAuthProvider",
+    "ProfileRequest",
     "auth0",
     "generic_oauth",
+    "gumroad",
+    "hubspot",
     "keycloak",
     "okta",
+    "patreon",
+    "slack",
+    "yandex",
 ]
 
 

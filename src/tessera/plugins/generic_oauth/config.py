@@ -24,6 +24,19 @@ AccountSubject = Callable[..., Any]
 #: ``({"code", "redirectURI", "codeVerifier", "deviceId"}) -> OAuth2Tokens | token-response dict``, may be async
 GetToken = Callable[[dict[str, Any]], Awaitable[Any] | Any]
 
+@dataclass(frozen=True)
+class ProfileRequest:
+    """A profile API that is not OpenID Connect userinfo: ``GET url`` with the access token as
+    ``Authorization: <scheme> <token>`` (none with ``scheme=None``), its JSON object mapped by ``to_profile`` onto
+    a raw profile (``{id, name, email, image, emailVerified, ...}``, or ``None`` to refuse). The presets use it;
+    the request goes through the plugin's HTTP client, so it never follows redirects."""
+
+    #: the URL, or ``fn(tokens)`` building it (HubSpot puts the token in the path)
+    url: str | Callable[[OAuth2Tokens], str]
+    to_profile: Callable[[dict[str, Any]], dict[str, Any] | None]
+    scheme: str | None = "Bearer"
+
+
 _PROMPTS = ("none", "login", "create", "consent", "select_account", "select_account consent", "login consent")
 _TOKEN_ENDPOINT_AUTH = ("client_secret_basic", "client_secret_post", "none")
 
@@ -62,6 +75,8 @@ class GenericOAuthConfig:
     access_token_expires_in: int | None = None
     get_token: GetToken | None = None
     get_user_info: GetUserInfo | None = None
+    #: a profile API to call instead of userinfo (what the presets use); ``get_user_info`` wins
+    profile_request: ProfileRequest | None = None
     map_profile_to_user: MapProfileToUser | None = None
     account_subject: AccountSubject | None = None
     #: OpenID Connect RP-Initiated Logout: sign-out sends the browser here (default: discovered)
@@ -107,6 +122,8 @@ class GenericOAuthConfig:
             raise ConfigError(f"{where}: authentication must be 'basic' or 'post'")
         if self.response_mode not in (None, "query", "form_post"):
             raise ConfigError(f"{where}: response_mode must be 'query' or 'form_post'")
+        if self.profile_request is not None and not isinstance(self.profile_request, ProfileRequest):
+            raise ConfigError(f"{where}: profile_request must be a ProfileRequest")
         for name in ("get_token", "get_user_info", "map_profile_to_user", "account_subject"):
             value = getattr(self, name)
             if value is not None and not callable(value):

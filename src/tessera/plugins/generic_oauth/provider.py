@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from ...errors import APIError
 from ...jwt import JWTError
-from ...oauth.client import HTTPClient
+from ...oauth.client import HTTPClient, ProviderHTTPError
 from ...oauth.provider import (
     OAuth2Tokens,
     OIDCProvider,
@@ -245,6 +245,24 @@ class GenericOAuthProvider(OIDCProvider):
         # a client-submitted ID token (verified by the caller): Better Auth resolves it from the token alone
         return await self._resolve(OAuth2Tokens(id_token=tokens.id_token if tokens else None), claims)
 
+    async def _request_profile(self, tokens: OAuth2Tokens) -> dict[str, Any] | None:
+        request = self.config.profile_request
+        assert request is not None
+        if not tokens.access_token:
+            return None
+        url = request.url(tokens) if callable(request.url) else request.url
+        headers = {"authorization": f"{request.scheme} {tokens.access_token}"} if request.scheme else {}
+        try:
+            result = await self.http.get(url, headers)
+        except ProviderHTTPError:
+            return None
+        if not result.ok or not isinstance(result.data, dict):
+            return None
+        try:
+            return request.to_profile(result.data)
+        except (KeyError, TypeError, AttributeError, IndexError):  # an answer of another shape
+            return None
+
     async def _fetch_profile(self, tokens: OAuth2Tokens, claims: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if tokens.id_token:
             # unverified only for a token straight from the token endpoint (see ``token_response_claims``)
@@ -270,7 +288,7 @@ class GenericOAuthProvider(OIDCProvider):
     async def _resolve(self, tokens: OAuth2Tokens, claims: Mapping[str, Any] | None) -> UserInfo | None:
         c = self.config
         if c.get_user_info is None:
-            raw = await self._fetch_profile(tokens, claims)
+            raw = await (self._request_profile(tokens) if c.profile_request else self._fetch_profile(tokens, claims))
         else:
             try:
                 raw = await _maybe_await(c.get_user_info(tokens))
@@ -286,6 +304,8 @@ class GenericOAuthProvider(OIDCProvider):
         if self.config.get_user_info is not None:
             raw = await _maybe_await(self.config.get_user_info(tokens))
             return dict(raw) if isinstance(raw, Mapping) else None
+        if self.config.profile_request is not None:
+            return await self._request_profile(tokens)
         return await self._fetch_profile(tokens, None)
 
     async def to_user_info(self, profile: dict[str, Any], tokens: OAuth2Tokens | None, *, user: Any = None) -> UserInfo | None:
