@@ -149,6 +149,19 @@ GENERIC_OAUTH_CONFIG: list[dict[str, Any]] = [
 ]
 
 
+def _generic_oauth_config() -> list[dict[str, Any]]:
+    """``GENERIC_OAUTH_CONFIG``, and with ``$GENERIC_OAUTH_ISSUER`` (a running OpenID provider) a provider found by
+    discovery, as the reference server adds it."""
+    issuer = os.environ.get("GENERIC_OAUTH_ISSUER")
+    if not issuer:
+        return GENERIC_OAUTH_CONFIG
+    return [*GENERIC_OAUTH_CONFIG, {
+        "provider_id": "mock", "discovery_url": f"{issuer}/.well-known/openid-configuration",
+        "client_id": "tessera-app", "client_secret": "s3cret", "scopes": ["email", "profile"],
+        "post_logout_redirect_uri": "/bye",
+    }]
+
+
 def make_plugins(names: list[str]) -> list[Any]:
     plugins: list[Any] = []
     for name in names:
@@ -212,7 +225,7 @@ def make_plugins(names: list[str]) -> list[Any]:
         elif name == "genericOAuth":
             from tessera.plugins.generic_oauth import generic_oauth
 
-            plugins.append(generic_oauth(config=GENERIC_OAUTH_CONFIG))
+            plugins.append(generic_oauth(config=_generic_oauth_config()))
         else:
             raise SystemExit(
                 f"unknown plugin {name!r} "

@@ -1,12 +1,14 @@
 """Differential cases with the generic OAuth plugin on both servers (Better Auth's ``genericOAuth()``, tessera's
 ``generic_oauth()``, the same provider list): the authorization request a configured provider gets, a provider
 without an authorization URL, unknown providers, the callback's refusals and a failed code exchange — statuses,
-codes, body shapes, cookies and redirects. The providers sit on a port where nothing listens, so no case depends
-on an identity provider (the full flows are in ``tests/plugins/generic_oauth``, against a real one)."""
+codes, body shapes, cookies and redirects. The providers sit on a port where nothing listens, so these cases do
+not depend on an identity provider, except the last: a whole sign-in, session, accounts and provider logout through a running
+OpenID provider (the one of ``tests/oauth``) that both servers find by discovery."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -14,13 +16,19 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import httpx
 import pytest
 from conformance_pair import Pair, Side, jar_from, plugin_pair
+from tests.oauth.conftest import Provider, provider  # noqa: F401  (the OpenID provider, a session fixture)
 
 
 @pytest.fixture(scope="session")
-def generic_pair(reference_node: Path, postgres_admin_url: str,
-                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "genericOAuth") as (p, _):
-        yield p
+def generic_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory,
+                 provider: Provider) -> Iterator[Pair]:  # noqa: F811
+    # both servers also get a provider "mock" found by discovery at the running OpenID provider
+    os.environ["GENERIC_OAUTH_ISSUER"] = provider.issuer
+    try:
+        with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "genericOAuth") as (p, _):
+            yield p
+    finally:
+        del os.environ["GENERIC_OAUTH_ISSUER"]
 
 
 def post(s: Side, path: str, body: object = None, jar: dict[str, str] | None = None) -> httpx.Response:
@@ -34,11 +42,12 @@ def canonical_url(url: str, origin: str) -> str:
         url = "http://server" + url[len(origin):]
     parts = urlsplit(url)
     q = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    for key in ("state", "code_challenge"):
+    for key in ("state", "code_challenge", "nonce", "id_token_hint"):
         if key in q:
             q[key] = f"<{key}>"
-    if "redirect_uri" in q:
-        q["redirect_uri"] = "<origin>" + urlsplit(q["redirect_uri"]).path
+    for key, value in q.items():  # redirect_uri, post_logout_redirect_uri: back to this server
+        if value.startswith(origin):
+            q[key] = "<origin>" + value[len(origin):]
     return parts._replace(query=urlencode(sorted(q.items()), quote_via=quote)).geturl()
 
 
@@ -58,6 +67,8 @@ def comparable(s: Side, r: httpx.Response) -> httpx.Response:
         body = r.json()
         if isinstance(body, dict) and isinstance(body.get("url"), str) and body["url"]:
             body["url"] = canonical_url(body["url"], s.origin)
+        if isinstance(body, dict) and isinstance(body.get("data"), dict) and "nonce" in body["data"]:
+            body["data"]["nonce"] = "<nonce>"  # (tessera's random values are alphanumeric, Better Auth's not)
         content = json.dumps(body).encode()
     return httpx.Response(r.status_code, headers=headers, content=content, request=r.request)
 
@@ -131,3 +142,36 @@ def test_generic_oauth_idp_initiated_callback(generic_pair: Pair) -> None:
 
     wires = generic_pair.check("generic-oauth: IdP-initiated callback", scenario)
     assert [w.status for w in wires] == [302, 302]
+
+
+def test_generic_oauth_full_flow_through_a_real_provider(generic_pair: Pair, provider: Provider) -> None:  # noqa: F811
+    sub = f"full-{generic_pair.run_id}"
+    provider.set_user(sub, email=generic_pair.email("full"), email_verified=True, name="Full Flow")
+
+    def sign_in(s: Side) -> tuple[httpx.Response, httpx.Response, dict[str, str]]:
+        started = post(s, "/sign-in/social", {"provider": "mock", "callbackURL": "/home",
+                                               "newUserCallbackURL": "/welcome", "disableRedirect": True})
+        jar = jar_from(started)
+        back = urlsplit(provider.consent(started.json()["url"], sub))
+        assert f"{back.scheme}://{back.netloc}" == s.origin, back
+        query = {k: v[0] for k, v in parse_qs(back.query).items()}
+        done = s.get(back.path[len("/api/auth"):], params=query, jar=jar)
+        return started, done, jar_from(done, jar)
+
+    def scenario(s: Side) -> list[httpx.Response]:
+        started, done, jar = sign_in(s)
+        accounts = s.get("/list-accounts", jar=jar)
+        out = [
+            comparable(s, started),
+            done,
+            s.get("/get-session", jar=jar),
+            accounts,
+            comparable(s, s.get("/account-info", params={"accountId": accounts.json()[0]["id"]}, jar=jar)),
+            # RP-initiated logout at the provider: the configured return address
+            comparable(s, post(s, "/sign-out", {"disableRedirect": True}, jar)),
+        ]
+        _, again, jar = sign_in(s)  # a returning user goes to callbackURL
+        return [*out, again, comparable(s, post(s, "/sign-out", {"callbackURL": "/out", "state": "st"}, jar))]
+
+    wires = generic_pair.check("generic-oauth: full flow", scenario)
+    assert [w.status for w in wires] == [200, 302, 200, 200, 200, 200, 302, 200]

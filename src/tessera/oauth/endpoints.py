@@ -470,11 +470,12 @@ async def account_info(ctx: RequestContext) -> Any:
         info = None
     if info is None:
         raise APIError(401, BaseErrorCodes.FAILED_TO_GET_USER_INFO)
+    user = info.account_info_user
+    if user is None:
+        user = {"id": info.id, "name": info.name, "email": info.email, "image": info.image,
+                "emailVerified": info.email_verified}
     return {
-        "user": _without_none(
-            {"id": info.id, "name": info.name, "email": info.email, "image": info.image,
-             "emailVerified": info.email_verified}
-        ),
+        "user": _without_none(user),
         "data": info.data,
         "account": {"id": account["id"], "providerId": account["providerId"], "accountId": account["accountId"]},
     }

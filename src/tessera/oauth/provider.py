@@ -155,6 +155,9 @@ class UserInfo:
     data: dict[str, Any] = field(default_factory=dict)
     #: additional user fields produced by ``map_profile_to_user``
     fields: dict[str, Any] = field(default_factory=dict)
+    #: the user as ``/account-info`` answers it, when the provider shapes it itself (generic OAuth: Better Auth's
+    #: ``{email, emailVerified, image, name, ...mapped}``, no ``id``); ``None``: built from the fields above
+    account_info_user: dict[str, Any] | None = None
 
 
 def _str_or_none(value: Any) -> str | None:

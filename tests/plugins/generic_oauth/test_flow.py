@@ -164,7 +164,9 @@ async def test_provider_tokens_refresh_and_account_info(provider: Provider, make
     r = await browser.get("/account-info", query=f"accountId={account['id']}")
     assert r.status == 200, r.body
     info = r.json_body()
-    assert info["user"]["id"] == "p-hal" and info["user"]["email"] == "hal@example.com"
+    # Better Auth's generic user: the profile's fields, no id (the account says whose it is)
+    assert info["user"] == {"email": "hal@example.com", "emailVerified": True, "name": "Hal"}
+    assert info["data"]["sub"] == "p-hal" and info["data"]["id"] == "p-hal"
     assert info["account"] == {"id": account["id"], "providerId": "corp", "accountId": "p-hal"}
 
 

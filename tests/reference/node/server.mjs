@@ -194,6 +194,12 @@ async function loadPlugins(names) {
           { providerId: "half", tokenUrl: `${idp}/token`, clientId: "conformance-client" },
           { providerId: "idpinit", authorizationUrl: `${idp}/authorize`, tokenUrl: `${idp}/token`,
             clientId: "conformance-client", allowIdpInitiated: true },
+          // with $GENERIC_OAUTH_ISSUER (a running OpenID provider): full flows, by discovery
+          ...(process.env.GENERIC_OAUTH_ISSUER
+            ? [{ providerId: "mock", discoveryUrl: `${process.env.GENERIC_OAUTH_ISSUER}/.well-known/openid-configuration`,
+                 clientId: "tessera-app", clientSecret: "s3cret", scopes: ["email", "profile"],
+                 postLogoutRedirectURI: "/bye" }]
+            : []),
         ],
       });
     },

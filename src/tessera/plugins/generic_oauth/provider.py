@@ -77,6 +77,12 @@ def provider_options(c: GenericOAuthConfig) -> ProviderOptions:
     )
 
 
+def _picture(source: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"image": <picture>}`` when the profile has a ``picture``: Better Auth copies ``picture`` to ``image``, and
+    JSON leaves out the ``undefined`` of a missing one."""
+    return {"image": source["picture"]} if "picture" in source else {}
+
+
 def _valid_subject(value: Any) -> str | None:
     """Better Auth's ``resolveOAuthAccountKey``: a usable, non-blank subject or ``None``."""
     if value is None or isinstance(value, bool):
@@ -271,7 +277,7 @@ class GenericOAuthProvider(OIDCProvider):
                 return {
                     "id": decoded["sub"],
                     "emailVerified": string_bool(decoded.get("email_verified")) or False,
-                    "image": decoded.get("picture"),
+                    **_picture(decoded),
                     **decoded,
                 }
         data = await self.get_json(self.userinfo_endpoint, tokens)
@@ -279,10 +285,8 @@ class GenericOAuthProvider(OIDCProvider):
             return None
         return {
             **data,
-            "email": data.get("email"),
             "emailVerified": string_bool(data.get("email_verified")) or False,
-            "image": data.get("picture"),
-            "name": data.get("name"),
+            **_picture(data),
         }
 
     async def _resolve(self, tokens: OAuth2Tokens, claims: Mapping[str, Any] | None) -> UserInfo | None:
@@ -336,6 +340,7 @@ class GenericOAuthProvider(OIDCProvider):
             logger.warning("provider %r: no usable account subject in the profile", self.id)
             return None
         email = user["email"]
+        shown = {**user, **{k: v for k, v in mapped.items() if k not in _USER_KEYS}}
         return UserInfo(
             id=subject,
             email=email.lower() if isinstance(email, str) and email else None,
@@ -344,6 +349,7 @@ class GenericOAuthProvider(OIDCProvider):
             email_verified=string_bool(user["emailVerified"]) or False,
             data=raw,
             fields={k: v for k, v in mapped.items() if k not in _USER_KEYS and k != "id"},
+            account_info_user=shown,
         )
 
     async def _subject(self, tokens: OAuth2Tokens, profile: dict[str, Any]) -> Any:
