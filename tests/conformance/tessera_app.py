@@ -155,11 +155,17 @@ def _generic_oauth_config() -> list[dict[str, Any]]:
     issuer = os.environ.get("GENERIC_OAUTH_ISSUER")
     if not issuer:
         return GENERIC_OAUTH_CONFIG
+    plain = [
+        {"provider_id": provider_id, "scopes": scopes, "client_id": "tessera-app", "client_secret": "s3cret",
+         "authorization_url": f"{issuer}/oauth2/authorize", "token_url": f"{issuer}/oauth2/token",
+         "user_info_url": f"{issuer}/userinfo"}
+        for provider_id, scopes in (("mockplain", ["openid", "email", "profile"]), ("mockuserinfo", ["email", "profile"]))
+    ]
     return [*GENERIC_OAUTH_CONFIG, {
         "provider_id": "mock", "discovery_url": f"{issuer}/.well-known/openid-configuration",
         "client_id": "tessera-app", "client_secret": "s3cret", "scopes": ["email", "profile"],
         "post_logout_redirect_uri": "/bye",
-    }]
+    }, *plain]
 
 
 def make_plugins(names: list[str]) -> list[Any]:

@@ -144,19 +144,26 @@ def test_generic_oauth_idp_initiated_callback(generic_pair: Pair) -> None:
     assert [w.status for w in wires] == [302, 302]
 
 
+def round_trip(s: Side, provider: Provider, provider_id: str, sub: str  # noqa: F811
+               ) -> tuple[httpx.Response, httpx.Response, dict[str, str]]:
+    """Start a sign-in with ``provider_id``, consent at the OpenID provider as ``sub``, come back to the callback:
+    the start, the callback's answer, and the browser's cookies."""
+    started = post(s, "/sign-in/social", {"provider": provider_id, "callbackURL": "/home",
+                                           "newUserCallbackURL": "/welcome", "disableRedirect": True})
+    jar = jar_from(started)
+    back = urlsplit(provider.consent(started.json()["url"], sub))
+    assert f"{back.scheme}://{back.netloc}" == s.origin, back
+    query = {k: v[0] for k, v in parse_qs(back.query).items()}
+    done = s.get(back.path[len("/api/auth"):], params=query, jar=jar)
+    return started, done, jar_from(done, jar)
+
+
 def test_generic_oauth_full_flow_through_a_real_provider(generic_pair: Pair, provider: Provider) -> None:  # noqa: F811
     sub = f"full-{generic_pair.run_id}"
     provider.set_user(sub, email=generic_pair.email("full"), email_verified=True, name="Full Flow")
 
     def sign_in(s: Side) -> tuple[httpx.Response, httpx.Response, dict[str, str]]:
-        started = post(s, "/sign-in/social", {"provider": "mock", "callbackURL": "/home",
-                                               "newUserCallbackURL": "/welcome", "disableRedirect": True})
-        jar = jar_from(started)
-        back = urlsplit(provider.consent(started.json()["url"], sub))
-        assert f"{back.scheme}://{back.netloc}" == s.origin, back
-        query = {k: v[0] for k, v in parse_qs(back.query).items()}
-        done = s.get(back.path[len("/api/auth"):], params=query, jar=jar)
-        return started, done, jar_from(done, jar)
+        return round_trip(s, provider, "mock", sub)
 
     def scenario(s: Side) -> list[httpx.Response]:
         started, done, jar = sign_in(s)
@@ -175,3 +182,18 @@ def test_generic_oauth_full_flow_through_a_real_provider(generic_pair: Pair, pro
 
     wires = generic_pair.check("generic-oauth: full flow", scenario)
     assert [w.status for w in wires] == [200, 302, 200, 200, 200, 200, 302, 200]
+
+
+def test_generic_oauth_plain_providers_through_a_real_provider(generic_pair: Pair,
+                                                              provider: Provider) -> None:  # noqa: F811
+    sub = f"plain-{generic_pair.run_id}"
+    provider.set_user(sub, email=generic_pair.email("plain"), email_verified=True, name="Plain")
+
+    def scenario(s: Side) -> list[httpx.Response]:
+        # the token response's ID token is the profile; then only userinfo, which has no "id": no subject
+        started, done, jar = round_trip(s, provider, "mockplain", sub)
+        _, refused, _ = round_trip(s, provider, "mockuserinfo", sub)
+        return [comparable(s, started), done, s.get("/list-accounts", jar=jar), comparable(s, refused)]
+
+    wires = generic_pair.check("generic-oauth: plain OAuth providers", scenario)
+    assert [w.status for w in wires] == [200, 302, 200, 302]

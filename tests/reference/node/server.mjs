@@ -198,7 +198,16 @@ async function loadPlugins(names) {
           ...(process.env.GENERIC_OAUTH_ISSUER
             ? [{ providerId: "mock", discoveryUrl: `${process.env.GENERIC_OAUTH_ISSUER}/.well-known/openid-configuration`,
                  clientId: "tessera-app", clientSecret: "s3cret", scopes: ["email", "profile"],
-                 postLogoutRedirectURI: "/bye" }]
+                 postLogoutRedirectURI: "/bye" },
+               // the same provider by its endpoints (plain OAuth 2.0); without openid, only userinfo (no "id")
+               ...[["mockplain", ["openid", "email", "profile"]], ["mockuserinfo", ["email", "profile"]]].map(
+                 ([providerId, scopes]) => ({
+                   providerId, scopes, clientId: "tessera-app", clientSecret: "s3cret",
+                   authorizationUrl: `${process.env.GENERIC_OAUTH_ISSUER}/oauth2/authorize`,
+                   tokenUrl: `${process.env.GENERIC_OAUTH_ISSUER}/oauth2/token`,
+                   userInfoUrl: `${process.env.GENERIC_OAUTH_ISSUER}/userinfo`,
+                 })),
+              ]
             : []),
         ],
       });
