@@ -296,8 +296,10 @@ class OAuthProvider:
         """Redirect flows bind the ID token to this browser's request with a ``nonce``."""
         return self.oidc and self.jwks is not None
 
-    #: the provider may build an end-session URL (sign-out sends the browser there)
-    offers_logout: bool = False
+    @property
+    def offers_logout(self) -> bool:
+        """The provider may build an end-session URL (sign-out sends the browser there)."""
+        return False
 
     async def end_session_url(
         self, *, id_token: str | None, post_logout_redirect_uri: str | None, state: str | None, base_url: str

@@ -21,7 +21,8 @@ import inspect
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -162,7 +163,7 @@ class GenericOAuthProvider(OIDCProvider):
     # -- logout ---------------------------------------------------------------------------------------
 
     @property
-    def offers_logout(self) -> bool:  # type: ignore[override]
+    def offers_logout(self) -> bool:
         c = self.config
         return not c.disable_provider_logout and bool(c.end_session_endpoint or c.discovery_url)
 
@@ -204,12 +205,8 @@ class GenericOAuthProvider(OIDCProvider):
             return await super().exchange_code(
                 code=code, code_verifier=code_verifier, redirect_uri=redirect_uri, device_id=device_id
             )
-        data = {
-            "code": code,
-            "redirectURI": self.config.redirect_uri or redirect_uri,
-            "codeVerifier": code_verifier if self.config.pkce else None,
-            "deviceId": device_id,
-        }
+        # what Better Auth hands its ``getToken``: the callback URL of this server, the verifier of the flow
+        data = {"code": code, "redirectURI": redirect_uri, "codeVerifier": code_verifier, "deviceId": device_id}
         try:
             answer = await _maybe_await(self.config.get_token(data))
         except Exception as exc:  # the application's function: any failure is a failed exchange
@@ -218,13 +215,9 @@ class GenericOAuthProvider(OIDCProvider):
             answer = OAuth2Tokens.from_response(answer, self.clock())
         if not isinstance(answer, OAuth2Tokens):
             raise ProviderError(f"{self.id}: get_token returned no tokens")
-        if answer.access_token_expires_at is None and self.config.access_token_expires_in:
-            answer = OAuth2Tokens.from_response(
-                {**answer.raw, "access_token": answer.access_token, "refresh_token": answer.refresh_token,
-                 "id_token": answer.id_token, "token_type": answer.token_type, "scope": answer.scopes,
-                 "expires_in": self.config.access_token_expires_in},
-                self.clock(),
-            )
+        lifetime = self.config.access_token_expires_in
+        if answer.access_token_expires_at is None and lifetime:
+            answer = replace(answer, access_token_expires_at=self.clock() + timedelta(seconds=lifetime))
         return answer
 
     async def refresh_access_token(self, refresh_token: str) -> OAuth2Tokens:
