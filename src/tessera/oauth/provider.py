@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..db.schema import utcnow
 from ..errors import ConfigError
@@ -650,7 +650,11 @@ class OIDCProvider(OAuthProvider):
                 self.token_endpoint_auth = "client_secret_basic"
             elif "client_secret_post" in methods:
                 self.token_endpoint_auth = "client_secret_post"
-        jwks_uri = o.jwks_uri or doc.get("jwks_uri")
+        discovered_jwks = doc.get("jwks_uri")
+        # a relative jwks_uri is relative to the discovery document (Better Auth resolves it the same way)
+        jwks_uri = o.jwks_uri or (
+            urljoin(o.discovery_url or "", discovered_jwks) if isinstance(discovered_jwks, str) else None
+        )
         if not o.id_token_algorithms:
             advertised = doc.get("id_token_signing_alg_values_supported")
             if isinstance(advertised, list):

@@ -10,6 +10,7 @@ from tessera import ConfigError
 from tessera.plugins.generic_oauth import (
     GenericOAuthConfig,
     GenericOAuthErrorCodes,
+    GenericOAuthPlugin,
     auth0,
     generic_oauth,
     keycloak,
@@ -240,3 +241,22 @@ async def test_a_failing_get_user_info_fails_the_sign_in(provider: Provider, cap
     assert query_of(location(r))["error"] == "unable_to_get_user_info"
     assert await auth.adapter.count("user") == 0
     assert "get_user_info failed" in caplog.text and "s3cret" not in caplog.text
+
+
+async def test_a_relative_jwks_uri_is_resolved_against_the_discovery_url(provider: Provider) -> None:
+    provider.set_user("o-kim", email="kim@example.com", email_verified=True)
+    auth = app([generic_config(provider)])
+    recorder = record(auth, "corp")
+    inner_get = recorder.get
+
+    async def relative_jwks(url: str, headers: Any = None) -> Any:
+        answer = await inner_get(url, headers)
+        if url.endswith("/.well-known/openid-configuration"):
+            answer.data["jwks_uri"] = "/jwks"
+        return answer
+
+    recorder.get = relative_jwks  # type: ignore[method-assign]
+    r = await social_sign_in(Client(auth), provider, "o-kim", provider_id="corp")
+    assert r.status == 302 and "error" not in location(r), location(r)
+    target = auth.plugin(GenericOAuthPlugin).providers["corp"]
+    assert target.jwks is not None and target.jwks.url == f"{provider.issuer}/jwks"
