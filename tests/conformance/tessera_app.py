@@ -237,8 +237,7 @@ def make_plugins(names: list[str]) -> list[Any]:
                 f"unknown plugin {name!r} "
                 "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, "
                 "organizationDac, organizationHooks, emailOTP, multiSession, username, deviceAuthorization, "
-                "phoneNumber, " + ", ".join(SMALL_PLUGINS) + ")"
-                "organizationDac, emailOTP, multiSession, username, genericOAuth)"
+                "phoneNumber, genericOAuth, " + ", ".join(SMALL_PLUGINS) + ")"
             )
     return plugins
 

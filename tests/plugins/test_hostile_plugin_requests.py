@@ -1,8 +1,6 @@
 """Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP, username,
 one-time-token and phone-number plugins (with the last-login-method and custom-session plugins' hooks running on
-all of them).
-"""Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP and username plugins,
-and the social routes serving generic OAuth providers.
+all of them), and the social routes serving generic OAuth providers.
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
@@ -31,9 +29,9 @@ from tessera.plugins.admin import admin
 from tessera.plugins.bearer import bearer
 from tessera.plugins.custom_session import custom_session
 from tessera.plugins.email_otp import email_otp
+from tessera.plugins.generic_oauth import generic_oauth
 from tessera.plugins.last_login_method import last_login_method
 from tessera.plugins.one_time_token import one_time_token
-from tessera.plugins.generic_oauth import generic_oauth
 from tessera.plugins.organization import DEFAULT_AC, organization
 from tessera.plugins.passkey import passkey
 from tessera.plugins.phone_number import phone_number
@@ -63,7 +61,7 @@ __all__ = ["error_log"]  # a fixture, used by name
 PREFIXES = ("/admin/", "/two-factor/", "/organization/", "/passkey/",
             "/email-otp/", "/sign-in/email-otp", "/forget-password/email-otp",
             "/sign-in/username", "/is-username-available",
-            "/one-time-token/", "/phone-number/", "/sign-in/phone-number")
+            "/one-time-token/", "/phone-number/", "/sign-in/phone-number",
             # generic OAuth has no routes of its own: its providers are served by these
             "/sign-in/social", "/callback/", "/link-social")
 #: generic OAuth providers whose endpoints are dead, and one without an authorization URL
@@ -100,7 +98,7 @@ def plugin_app(**options: Any) -> Tessera:
                        one_time_token(), last_login_method(store_in_database=True),
                        custom_session(lambda data, ctx: {**data, "custom": True}),
                        phone_number(send_otp=lambda data, ctx: None,
-                                    sign_up_on_verification={"get_temp_email": lambda p: f"{p[-8:]}@phone.test"})]
+                                    sign_up_on_verification={"get_temp_email": lambda p: f"{p[-8:]}@phone.test"}),
                        generic_oauth(config=GENERIC_OAUTH)]
     return make_auth(**core, **options)
 

@@ -178,6 +178,8 @@ async function loadPlugins(names) {
         sendOTP: (data) => outbox("otp", data),
         sendPasswordResetOTP: (data) => outbox("reset", data),
         signUpOnVerification: { getTempEmail: (phone) => `${phone.replace(/\D/g, "")}@phone.test` },
+      });
+    },
     // generic OAuth: providers on 127.0.0.1:9 (nothing listens: a token exchange fails), one without an
     // authorization URL; the same list as tessera_app.py's GENERIC_OAUTH_CONFIG
     genericOAuth: async () => {
