@@ -9,8 +9,8 @@ Fixtures (loaded by ``tests/conftest.py``):
 * ``pg_database_url`` / ``mysql_database_url``: one fresh database for the session;
 * ``adapter_factory``: parametrized over memory, sqlite, postgresql and mysql; ``await
   adapter_factory(schema)`` returns an adapter bound to ``schema`` with its tables created and empty. The
-  SQL adapters are shared by the session (one database per schema) and emptied after each test: do not
-  close them.
+  SQL adapters are shared by the session (one database per schema, a few open at a time) and emptied before
+  each test: do not close them, nor keep one past the test.
 
 Services default to 127.0.0.1 (PostgreSQL user ``postgres``, MariaDB ``root``, both database ``test``);
 ``TESSERA_TEST_POSTGRES`` and ``TESSERA_TEST_MYSQL`` override the admin URLs. Databases are named
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -135,24 +136,41 @@ def database_server(request: pytest.FixtureRequest) -> DatabaseServer | SQLiteFi
 
 
 class AdapterPool:
-    """Session-wide SQL adapters, one database per distinct schema, emptied before each reuse."""
+    """Session-wide SQL adapters, one database per distinct schema, emptied before each reuse.
+
+    At most ``OPEN`` adapters hold connections at a time: each keeps a pool and a direct-read lane, and the plugin
+    tests alone use dozens of schemas, which would otherwise exhaust the server's ``max_connections`` (100 on a
+    default PostgreSQL) by the end of a session. The least recently used adapter is closed; its database stays,
+    and a later request for its schema opens a new adapter on it."""
+
+    OPEN = 6
 
     def __init__(self, new_url: Callable[[], Awaitable[str]]) -> None:
         self._new_url = new_url
-        self._adapters: dict[str, SQLAlchemyAdapter] = {}
+        self._adapters: OrderedDict[str, SQLAlchemyAdapter] = OrderedDict()
+        self._urls: dict[str, str] = {}
 
     async def get(self, schema: Schema) -> SQLAlchemyAdapter:
         key = generate_sql(schema, "postgresql")
-        adapter = self._adapters.get(key)
-        if adapter is None:
-            adapter = SQLAlchemyAdapter(await self._new_url(), pool_size=5, max_overflow=5)
-            adapter.bind(schema)
+        adapter = self._adapters.pop(key, None)
+        if adapter is None and key not in self._urls:
+            self._urls[key] = await self._new_url()
+            adapter = self._open(key, schema)
             await apply(await plan_migration(adapter.engine, schema))
-            self._adapters[key] = adapter
         else:
+            adapter = adapter or self._open(key, schema)
             async with adapter.engine.begin() as conn:
                 for table in reversed(adapter.metadata.sorted_tables):
                     await conn.execute(table.delete())
+        self._adapters[key] = adapter
+        while len(self._adapters) > self.OPEN:
+            _, oldest = self._adapters.popitem(last=False)
+            await oldest.close()
+        return adapter
+
+    def _open(self, key: str, schema: Schema) -> SQLAlchemyAdapter:
+        adapter = SQLAlchemyAdapter(self._urls[key], pool_size=5, max_overflow=5)
+        adapter.bind(schema)
         return adapter
 
     async def close(self) -> None:
