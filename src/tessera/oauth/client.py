@@ -46,9 +46,11 @@ class HTTPClient(Protocol):
 class HttpxClient:
     """``HTTPClient`` over ``httpx.AsyncClient`` (imported on first use)."""
 
-    def __init__(self, timeout: float = 10.0, user_agent: str = "tessera") -> None:
+    def __init__(self, timeout: float = 10.0, user_agent: str = "tessera", *, purpose: str = "social sign-in") -> None:
         self.timeout = timeout
         self.user_agent = user_agent
+        #: what the import error says needs httpx (plugins that call out reuse this client)
+        self.purpose = purpose
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
     def _client(self) -> Any:
@@ -59,7 +61,7 @@ class HttpxClient:
                 import httpx
             except ImportError as exc:  # pragma: no cover - depends on installed extras
                 raise ProviderHTTPError(
-                    "social sign-in needs httpx: pip install 'tessera-auth[oauth]'"
+                    f"{self.purpose} needs httpx: pip install 'tessera-auth[oauth]'"
                 ) from exc
             client = httpx.AsyncClient(
                 timeout=self.timeout, follow_redirects=False, headers={"user-agent": self.user_agent}
@@ -99,6 +101,26 @@ class HttpxClient:
             return await self._send("POST", url, headers=sent)
         sent.setdefault("content-type", "application/json")
         return await self._send("POST", url, content=_json.dumps_str(body).encode(), headers=sent)
+
+    async def get_text(
+        self, url: str, headers: Mapping[str, str] | None = None, *, max_bytes: int = 1024 * 1024
+    ) -> tuple[int, str]:
+        """GET a text answer (not JSON): its status and body, read up to ``max_bytes`` (more is an error)."""
+        try:
+            async with self._client().stream("GET", url, headers=dict(headers or {})) as response:
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise ProviderHTTPError(f"GET {url}: an answer larger than {max_bytes} bytes")
+                status = response.status_code
+        except ProviderHTTPError:
+            raise
+        except Exception as exc:
+            raise ProviderHTTPError(f"GET {url}: {exc.__class__.__name__}: {exc}") from exc
+        if 300 <= status < 400:
+            raise ProviderHTTPError(f"{url} answered a redirect; server-side requests never follow redirects")
+        return status, body.decode("utf-8", errors="replace")
 
     async def aclose(self) -> None:
         """Close this event loop's connection pool."""
