@@ -8,6 +8,7 @@ plugin id, an error code, a rate-limit path) are a ``ConfigError``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -117,3 +118,20 @@ def column_renames(
     if not all(isinstance(column, str) and column for column in renames.values()):
         raise ConfigError(f"{factory}(): schema: a column name must be a non-empty string")
     return dict(renames)
+
+
+def check_timeout(factory: str, timeout: object) -> None:
+    """A plugin's outbound-call ``timeout`` option: a positive, finite number of seconds (else a ``ConfigError``)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (math.isfinite(timeout) and timeout > 0):
+        raise ConfigError(f"{factory}(): timeout must be a positive number of seconds")
+
+
+def path_list(factory: str, name: str, paths: object) -> tuple[str, ...] | None:
+    """A plugin option listing endpoint paths (``["/sign-in/email"]``) as a tuple; ``None`` stays ``None``."""
+    if paths is None:
+        return None
+    if isinstance(paths, str) or not isinstance(paths, Collection) or not all(
+        isinstance(p, str) and p.startswith("/") for p in paths
+    ):
+        raise ConfigError(f"{factory}(): {name} is a list of endpoint paths such as '/sign-in/email'")
+    return tuple(paths)

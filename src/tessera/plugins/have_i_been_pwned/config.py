@@ -3,12 +3,12 @@ range query goes (tessera's: the endpoint, a time bound, and what an outage mean
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ...errors import ConfigError
+from ..base import check_timeout, path_list
 
 #: Better Auth 1.7.24's default ``paths``, plus ``/set-password`` (see docs/have-i-been-pwned.md)
 DEFAULT_PATHS: tuple[str, ...] = (
@@ -42,22 +42,14 @@ class HaveIBeenPwnedOptions:
     fail_open: bool = False
 
     def __post_init__(self) -> None:
-        paths = self.paths
-        if paths is not None:
-            if isinstance(paths, str) or not all(isinstance(p, str) and p.startswith("/") for p in paths):
-                raise ConfigError("have_i_been_pwned(): paths is a list of endpoint paths such as '/sign-up/email'")
-            object.__setattr__(self, "paths", tuple(paths))
+        object.__setattr__(self, "paths", path_list("have_i_been_pwned", "paths", self.paths))
         message = self.custom_password_compromised_message
         if message is not None and (not isinstance(message, str) or not message):
             raise ConfigError("have_i_been_pwned(): custom_password_compromised_message must be a non-empty string")
         parts = urlsplit(self.api_url) if isinstance(self.api_url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
             raise ConfigError("have_i_been_pwned(): api_url must be an http(s) URL without a query")
-        timeout = self.timeout
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (
-            math.isfinite(timeout) and timeout > 0
-        ):
-            raise ConfigError("have_i_been_pwned(): timeout must be a positive number of seconds")
+        check_timeout("have_i_been_pwned", self.timeout)
 
     @property
     def checked_paths(self) -> frozenset[str]:
