@@ -168,6 +168,31 @@ def _generic_oauth_config() -> list[dict[str, Any]]:
     }, *plain]
 
 
+# -- captcha: the reference server's variants (siteverify at $CAPTCHA_SITEVERIFY_URL; sign-in and reset guarded) --
+_CAPTCHA_VARIANTS: dict[str, dict[str, Any]] = {
+    "captchaTurnstile": {"provider": "cloudflare-turnstile"},
+    "captchaRecaptcha": {"provider": "google-recaptcha", "min_score": 0.7},
+    "captchaHcaptcha": {"provider": "hcaptcha", "site_key": "site-key-1"},
+    "captchaFox": {"provider": "captchafox", "site_key": "site-key-1"},
+}
+
+
+def _captcha(name: str) -> Any:
+    import os
+
+    from tessera.plugins.captcha import captcha
+
+    return captcha(
+        **_CAPTCHA_VARIANTS[name], secret_key="captcha-secret",
+        site_verify_url_override=os.environ["CAPTCHA_SITEVERIFY_URL"],
+        endpoints=["/sign-in/email", "/request-password-reset"],
+    )
+
+
+SMALL_PLUGINS.update({name: (lambda name=name: _captcha(name)) for name in _CAPTCHA_VARIANTS})
+# -- end captcha --
+
+
 def make_plugins(names: list[str]) -> list[Any]:
     plugins: list[Any] = []
     for name in names:

@@ -290,3 +290,19 @@ def test_default_endpoints_and_path_normalisation() -> None:
 def test_bad_options_are_config_errors(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         captcha(**options)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("hostile", ['pass&secret=attacker&response=pass', 'pass", "secret": "x', "é" * 3000 + "\t*~"])
+async def test_a_hostile_token_is_one_field_and_never_a_5xx(
+    siteverify: FakeService, provider: str, hostile: str
+) -> None:
+    auth = app(siteverify, provider)
+    r = await Client(auth).sign_up(headers=[("x-captcha-response", hostile)])
+    assert r.status == 500 and r.json_body() == UNKNOWN  # the fake cannot read it as a verdict: not a pass
+    (sent,) = siteverify.received
+    if provider == "cloudflare-turnstile":
+        fields = json.loads(sent.body)
+    else:
+        fields = dict(parse_qsl(sent.body.decode(), keep_blank_values=True, strict_parsing=True))
+    assert fields["secret"] == SECRET and fields["response"] == hostile

@@ -166,6 +166,25 @@ async function loadPlugins(names) {
         { shouldMutateListDeviceSessionsEndpoint: true },
       ),
     // -- end small plugins --
+    // -- captcha: siteverify goes to $CAPTCHA_SITEVERIFY_URL (the differential tests' fake); sign-in and reset guarded --
+    ...Object.fromEntries(
+      [
+        ["captchaTurnstile", { provider: "cloudflare-turnstile" }],
+        ["captchaRecaptcha", { provider: "google-recaptcha", minScore: 0.7 }],
+        ["captchaHcaptcha", { provider: "hcaptcha", siteKey: "site-key-1" }],
+        ["captchaFox", { provider: "captchafox", siteKey: "site-key-1" }],
+      ].map(([name, extra]) => [
+        name,
+        async () =>
+          (await import("better-auth/plugins/captcha")).captcha({
+            ...extra,
+            secretKey: "captcha-secret",
+            siteVerifyURLOverride: process.env.CAPTCHA_SITEVERIFY_URL,
+            endpoints: ["/sign-in/email", "/request-password-reset"],
+          }),
+      ]),
+    ),
+    // -- end captcha --
     // phone-number: codes are appended as JSON lines ({phoneNumber, code, type: "otp" | "reset"}) to $OTP_OUTBOX
     phoneNumber: async () => {
       const outbox = async (type, data) => {
