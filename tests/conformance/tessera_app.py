@@ -193,6 +193,19 @@ SMALL_PLUGINS.update({name: (lambda name=name: _captcha(name)) for name in _CAPT
 # -- end captcha --
 
 
+# -- have-i-been-pwned: range queries go to $HIBP_API_URL (the differential tests' fake) --
+def _have_i_been_pwned() -> Any:
+    import os
+
+    from tessera.plugins.have_i_been_pwned import have_i_been_pwned
+
+    return have_i_been_pwned(api_url=os.environ["HIBP_API_URL"])
+
+
+SMALL_PLUGINS["haveIBeenPwned"] = _have_i_been_pwned
+# -- end have-i-been-pwned --
+
+
 def make_plugins(names: list[str]) -> list[Any]:
     plugins: list[Any] = []
     for name in names:

@@ -185,6 +185,20 @@ async function loadPlugins(names) {
       ]),
     ),
     // -- end captcha --
+    // -- have-i-been-pwned: range queries go to $HIBP_API_URL (the differential tests' fake) instead of the real API --
+    haveIBeenPwned: async () => {
+      const real = "https://api.pwnedpasswords.com/range/";
+      const fake = process.env.HIBP_API_URL;
+      if (fake) {
+        const fetch = globalThis.fetch;
+        globalThis.fetch = (input, init) => {
+          const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+          return fetch(url.startsWith(real) ? fake + url.slice(real.length) : input, init);
+        };
+      }
+      return (await import("better-auth/plugins")).haveIBeenPwned();
+    },
+    // -- end have-i-been-pwned --
     // phone-number: codes are appended as JSON lines ({phoneNumber, code, type: "otp" | "reset"}) to $OTP_OUTBOX
     phoneNumber: async () => {
       const outbox = async (type, data) => {
