@@ -6,22 +6,20 @@ request each server sends (method, content type, body byte for byte)."""
 from __future__ import annotations
 
 import json
-import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from conformance_fake import FakeUpstream, fake_upstream
 from conformance_pair import PASSWORD, Pair, Side, plugin_pair
 
 ENV = "CAPTCHA_SITEVERIFY_URL"
 
 
-class SiteVerify(BaseHTTPRequestHandler):
+class SiteVerify(FakeUpstream):
     """Answers by token: ``pass``, ``fail``, ``down`` (a 503), or a JSON verdict answered as it is."""
 
     received: list[dict[str, Any]] = []
@@ -34,29 +32,13 @@ class SiteVerify(BaseHTTPRequestHandler):
         token = fields.get("response", "")
         verdicts = {"pass": {"success": True}, "fail": {"success": False, "error-codes": ["invalid-input-response"]}}
         answer = json.dumps(verdicts.get(token) or (json.loads(token) if token.startswith("{") else {})).encode()
-        self.send_response(503 if token == "down" else 200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(503 if token == "down" else 200, answer, "application/json")
 
 
 @pytest.fixture(scope="module")
 def siteverify() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SiteVerify)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/siteverify"
-    saved = os.environ.get(ENV)
-    os.environ[ENV] = url  # read by both servers when they start
-    try:
+    with fake_upstream(SiteVerify, ENV, "/siteverify") as url:
         yield url
-    finally:
-        os.environ.pop(ENV, None) if saved is None else os.environ.__setitem__(ENV, saved)
-        server.shutdown()
 
 
 @pytest.fixture(scope="module", params=["captchaTurnstile", "captchaRecaptcha", "captchaHcaptcha", "captchaFox"])

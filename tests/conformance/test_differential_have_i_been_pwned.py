@@ -6,15 +6,13 @@ sign-up and change-password, and the range queries each server sends (path and h
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from conformance_fake import FakeUpstream, fake_upstream
 from conformance_pair import Pair, Side, jar_from, plugin_pair
 
 ENV = "HIBP_API_URL"
@@ -22,7 +20,7 @@ BREACHED = "password123"
 SAFE = "correct-horse-battery"
 
 
-class RangeAPI(BaseHTTPRequestHandler):
+class RangeAPI(FakeUpstream):
     """Knows ``BREACHED`` (42 times, in lower case) and a padding line; ``down`` answers 503 to everything."""
 
     received: list[dict[str, Any]] = []
@@ -34,29 +32,15 @@ class RangeAPI(BaseHTTPRequestHandler):
                               "agent": self.headers.get("user-agent")})
         digest = hashlib.sha1(BREACHED.encode()).hexdigest().upper()
         lines = ["0" * 35 + ":0"] + ([f"{digest[5:].lower()}:42"] if digest[:5] == prefix else [])
-        body = "\r\n".join(lines).encode()
-        self.send_response(503 if self.down else 200)
-        self.send_header("content-type", "text/plain")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(503 if self.down else 200, "\r\n".join(lines).encode(), "text/plain")
 
 
 @pytest.fixture(scope="module")
 def hibp_pair(reference_node: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RangeAPI)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    saved = os.environ.get(ENV)
-    os.environ[ENV] = f"http://127.0.0.1:{server.server_address[1]}/range/"  # read by both servers at start
-    try:
-        with plugin_pair(tmp_path_factory, reference_node, postgres_admin_url, "haveIBeenPwned") as (p, _):
-            yield p
-    finally:
-        os.environ.pop(ENV, None) if saved is None else os.environ.__setitem__(ENV, saved)
-        server.shutdown()
+    with fake_upstream(RangeAPI, ENV, "/range/"), plugin_pair(  # the servers read $HIBP_API_URL at start
+        tmp_path_factory, reference_node, postgres_admin_url, "haveIBeenPwned"
+    ) as (p, _):
+        yield p
 
 
 def post(s: Side, path: str, body: object, jar: dict[str, str] | None = None) -> httpx.Response:
