@@ -231,3 +231,17 @@ def test_defaults_are_better_auths_paths_and_set_password() -> None:
     assert options.checked_paths == frozenset(DEFAULT_PATHS)
     assert "/set-password" in DEFAULT_PATHS and "/admin/set-user-password" in DEFAULT_PATHS
     assert have_i_been_pwned().id == "have-i-been-pwned"
+
+
+def test_every_default_path_is_a_route_that_sets_a_password() -> None:
+    """The defaults name real endpoints (a renamed route would silently go unchecked)."""
+    from tessera.plugins.admin import admin
+    from tessera.plugins.email_otp import email_otp
+    from tessera.plugins.phone_number import phone_number
+
+    auth = make_auth(plugins=[
+        admin(), email_otp(send_verification_otp=lambda data, ctx: None),
+        phone_number(send_otp=lambda data, ctx: None), have_i_been_pwned(),
+    ])
+    routed = {ep.path for ep in auth.endpoints.values()}
+    assert set(DEFAULT_PATHS) <= routed, set(DEFAULT_PATHS) - routed

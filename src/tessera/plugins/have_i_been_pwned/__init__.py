@@ -99,7 +99,7 @@ class HaveIBeenPwnedPlugin(ContextPlugin):
             if self.options.fail_open:
                 logger.warning("have_i_been_pwned: password not checked, the service is unavailable (%s)", exc)
                 return
-            logger.warning("have_i_been_pwned: password change refused, the service is unavailable (%s)", exc)
+            logger.warning("have_i_been_pwned: new password refused unchecked, the service is unavailable (%s)", exc)
             raise APIError(503, HaveIBeenPwnedErrorCodes.PASSWORD_CHECK_UNAVAILABLE) from None
         if compromised:
             codes = HaveIBeenPwnedErrorCodes
