@@ -206,6 +206,33 @@ SMALL_PLUGINS["haveIBeenPwned"] = _have_i_been_pwned
 # -- end have-i-been-pwned --
 
 
+# -- one-tap, oauth-proxy: the reference server's variants --
+def _one_tap() -> Any:
+    """Google's key endpoint answered from ``$ONE_TAP_JWKS`` (the test's signing key), as on the Node side."""
+    import httpx
+
+    import tessera.oauth.provider as provider_module
+    from tessera.jwt import RemoteJWKS
+    from tessera.plugins.one_tap import one_tap
+
+    jwks = os.environ["ONE_TAP_JWKS"]
+
+    def certs(request: httpx.Request) -> httpx.Response:
+        if str(request.url) != "https://www.googleapis.com/oauth2/v3/certs":
+            return httpx.Response(404)
+        return httpx.Response(200, content=jwks.encode(), headers={"content-type": "application/json"})
+
+    transport = httpx.MockTransport(certs)
+    provider_module.RemoteJWKS = lambda url, **kw: RemoteJWKS(  # type: ignore[assignment,misc]
+        url, client=httpx.AsyncClient(transport=transport), **kw
+    )
+    return one_tap(client_id="one-tap-conformance")
+
+
+EXTRA_PLUGINS = {"oneTap": _one_tap}
+# -- end one-tap, oauth-proxy --
+
+
 def make_plugins(names: list[str]) -> list[Any]:
     plugins: list[Any] = []
     for name in names:
@@ -259,6 +286,8 @@ def make_plugins(names: list[str]) -> list[Any]:
             plugins.append(device_authorization(interval="2s"))
         elif name in SMALL_PLUGINS:
             plugins.append(SMALL_PLUGINS[name]())
+        elif name in EXTRA_PLUGINS:
+            plugins.append(EXTRA_PLUGINS[name]())
         elif name == "phoneNumber":
             from tessera.plugins.phone_number import phone_number
 
@@ -276,6 +305,7 @@ def make_plugins(names: list[str]) -> list[Any]:
                 "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, "
                 "organizationDac, organizationHooks, emailOTP, multiSession, username, deviceAuthorization, "
                 "phoneNumber, genericOAuth, " + ", ".join(SMALL_PLUGINS) + ")"
+                "phoneNumber, " + ", ".join([*SMALL_PLUGINS, *EXTRA_PLUGINS]) + ")"
             )
     return plugins
 

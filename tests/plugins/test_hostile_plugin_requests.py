@@ -1,6 +1,8 @@
 """Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP, username,
 one-time-token and phone-number plugins (with the last-login-method and custom-session plugins' hooks running on
 all of them), and the social routes serving generic OAuth providers.
+one-time-token, one-tap and phone-number plugins (with the last-login-method and custom-session plugins' hooks running on
+all of them).
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
@@ -31,6 +33,7 @@ from tessera.plugins.custom_session import custom_session
 from tessera.plugins.email_otp import email_otp
 from tessera.plugins.generic_oauth import generic_oauth
 from tessera.plugins.last_login_method import last_login_method
+from tessera.plugins.one_tap import one_tap
 from tessera.plugins.one_time_token import one_time_token
 from tessera.plugins.organization import DEFAULT_AC, organization
 from tessera.plugins.passkey import passkey
@@ -70,6 +73,7 @@ GENERIC_OAUTH = [
      "token_url": f"{DEAD}/token", "user_info_url": f"{DEAD}/userinfo"},
     {"provider_id": "half", "client_id": "g", "token_url": f"{DEAD}/token"},
 ]
+            "/one-time-token/", "/phone-number/", "/sign-in/phone-number", "/one-tap/")
 SLUG = "victim-org"
 TARGET = "target@example.com"
 INVITEE = "invitee@example.com"
@@ -95,7 +99,8 @@ def plugin_app(**options: Any) -> Tessera:
                        organization(teams={"enabled": True}, ac=DEFAULT_AC, dynamic_access_control={"enabled": True}),
                        passkey(),
                        email_otp(send_verification_otp=lambda data, ctx: None), username(),
-                       one_time_token(), last_login_method(store_in_database=True),
+                       one_time_token(), one_tap(client_id="fuzz.apps.googleusercontent.com"),
+                       last_login_method(store_in_database=True),
                        custom_session(lambda data, ctx: {**data, "custom": True}),
                        phone_number(send_otp=lambda data, ctx: None,
                                     sign_up_on_verification={"get_temp_email": lambda p: f"{p[-8:]}@phone.test"}),

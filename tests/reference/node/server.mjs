@@ -199,6 +199,21 @@ async function loadPlugins(names) {
       return (await import("better-auth/plugins")).haveIBeenPwned();
     },
     // -- end have-i-been-pwned --
+    // -- one-tap, oauth-proxy --
+    oneTap: async () => {
+      // Google's key endpoint answered from $ONE_TAP_JWKS (the test's signing key), everything else untouched
+      const certs = "https://www.googleapis.com/oauth2/v3/certs";
+      const jwks = process.env.ONE_TAP_JWKS;
+      if (!jwks) throw new Error("oneTap needs ONE_TAP_JWKS (the fake Google JWKS)");
+      const realFetch = globalThis.fetch;
+      globalThis.fetch = async (input, init) => {
+        const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+        if (url === certs) return new Response(jwks, { status: 200, headers: { "content-type": "application/json" } });
+        return realFetch(input, init);
+      };
+      return (await import("better-auth/plugins/one-tap")).oneTap({ clientId: "one-tap-conformance" });
+    },
+    // -- end one-tap, oauth-proxy --
     // phone-number: codes are appended as JSON lines ({phoneNumber, code, type: "otp" | "reset"}) to $OTP_OUTBOX
     phoneNumber: async () => {
       const outbox = async (type, data) => {
