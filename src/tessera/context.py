@@ -173,6 +173,9 @@ class RequestContext:
     #: a sign-in has just read it from the database); ``session.create`` database hooks may read it
     #: instead of reading the user again
     session_user: dict[str, Any] | None = None
+    #: the base URL this request acts for instead of the configured one (the oauth-proxy plugin sends the
+    #: provider back to the production server)
+    base_url_override: str | None = None
 
     @property
     def session(self) -> SessionData | None:
@@ -182,6 +185,8 @@ class RequestContext:
 
     @property
     def base_url(self) -> str:
+        if self.base_url_override is not None:
+            return self.base_url_override
         return self.auth.resolve_base_url(self.request if self.is_http else None)
 
     @property

@@ -229,7 +229,13 @@ def _one_tap() -> Any:
     return one_tap(client_id="one-tap-conformance")
 
 
-EXTRA_PLUGINS = {"oneTap": _one_tap}
+def _oauth_proxy() -> Any:
+    from tessera.plugins.oauth_proxy import oauth_proxy
+
+    return oauth_proxy(production_url="http://prod.example")
+
+
+EXTRA_PLUGINS = {"oneTap": _one_tap, "oAuthProxy": _oauth_proxy}
 # -- end one-tap, oauth-proxy --
 
 

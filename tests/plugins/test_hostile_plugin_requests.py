@@ -3,6 +3,8 @@ one-time-token and phone-number plugins (with the last-login-method and custom-s
 all of them), and the social routes serving generic OAuth providers.
 one-time-token, one-tap and phone-number plugins (with the last-login-method and custom-session plugins' hooks running on
 all of them).
+one-time-token, one-tap, oauth-proxy and phone-number plugins (with the last-login-method and custom-session
+plugins' hooks running on all of them).
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
@@ -33,6 +35,7 @@ from tessera.plugins.custom_session import custom_session
 from tessera.plugins.email_otp import email_otp
 from tessera.plugins.generic_oauth import generic_oauth
 from tessera.plugins.last_login_method import last_login_method
+from tessera.plugins.oauth_proxy import oauth_proxy
 from tessera.plugins.one_tap import one_tap
 from tessera.plugins.one_time_token import one_time_token
 from tessera.plugins.organization import DEFAULT_AC, organization
@@ -74,6 +77,8 @@ GENERIC_OAUTH = [
     {"provider_id": "half", "client_id": "g", "token_url": f"{DEAD}/token"},
 ]
             "/one-time-token/", "/phone-number/", "/sign-in/phone-number", "/one-tap/")
+            "/one-time-token/", "/phone-number/", "/sign-in/phone-number", "/one-tap/",
+            "/oauth-proxy-callback", "/callback/:id/oauth-proxy")
 SLUG = "victim-org"
 TARGET = "target@example.com"
 INVITEE = "invitee@example.com"
@@ -100,6 +105,7 @@ def plugin_app(**options: Any) -> Tessera:
                        passkey(),
                        email_otp(send_verification_otp=lambda data, ctx: None), username(),
                        one_time_token(), one_tap(client_id="fuzz.apps.googleusercontent.com"),
+                       oauth_proxy(production_url="https://prod.example"),
                        last_login_method(store_in_database=True),
                        custom_session(lambda data, ctx: {**data, "custom": True}),
                        phone_number(send_otp=lambda data, ctx: None,

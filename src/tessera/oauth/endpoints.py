@@ -17,7 +17,7 @@ server-side state, never from the callback's query.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 from ..context import RequestContext
@@ -85,7 +85,8 @@ def _redirect_uri(ctx: RequestContext, provider: OAuthProvider) -> str:
     return f"{_api_base(ctx)}/callback/{provider.id}"
 
 
-def _error_redirect(url: str, error: str, description: str | None = None) -> Redirect:
+def error_redirect(url: str, error: str, description: str | None = None) -> Redirect:
+    """The 302 of a failed browser flow: ``url?error=<code>[&error_description=…]``."""
     params = {"error": error}
     if description:
         params["error_description"] = description
@@ -251,73 +252,103 @@ async def callback_oauth(ctx: RequestContext) -> Any:
         merged.update({k: query[k] for k in _CALLBACK_KEYS if isinstance(query.get(k), str)})
         raise Redirect(f"{api_base}/callback/{provider_id}?{urlencode(merged)}")
     if any(k in query and not isinstance(query[k], str) for k in _CALLBACK_KEYS):
-        raise _error_redirect(default_error, "invalid_callback_request")
+        raise error_redirect(default_error, "invalid_callback_request")
     state = query.get("state")
     if state is None and query.get("code"):
         restarted = await _restart_idp_initiated(ctx, provider_id)
         if restarted is not None:
             raise Redirect(restarted)
     if not state:
-        raise _error_redirect(default_error, "state_not_found")
+        raise error_redirect(default_error, "state_not_found")
     try:
         # bound to a configured provider only: an unknown one still answers oauth_provider_not_found below
         bound = provider_id if runtime(ctx.auth).get(provider_id) is not None else None
         flow = await consume_state(ctx, state, bound)
     except StateError as exc:
-        raise _error_redirect(exc.error_url or default_error, exc.code) from None
+        raise error_redirect(exc.error_url or default_error, exc.code) from None
     error_url = flow.error_url or default_error
+    provider, auth_code = callback_code(ctx, provider_id, error_url)
+    info, tokens = await exchange_callback(
+        ctx, provider, code=auth_code, code_verifier=flow.code_verifier, nonce=flow.id_token_nonce, error_url=error_url
+    )
+    if flow.link is not None:
+        failure = await link_identity(ctx, provider, info, tokens, flow.link)
+        if failure is not None:
+            raise error_redirect(error_url, failure)
+        raise Redirect(flow.callback_url)
+    if not info.email:
+        raise error_redirect(error_url, "email_not_found")
+    await finish_sign_in(
+        ctx, provider, info, tokens, request_sign_up=flow.request_sign_up, callback_url=flow.callback_url,
+        new_user_url=flow.new_user_url, error_url=error_url,
+    )
+
+
+def callback_code(ctx: RequestContext, provider_id: str, error_url: str) -> tuple[OAuthProvider, str]:
+    """The provider and authorization code of a callback whose state checked out; error redirects otherwise."""
+    query = ctx.query
     if query.get("error"):
-        raise _error_redirect(error_url, query["error"], query.get("error_description"))
+        raise error_redirect(error_url, query["error"], query.get("error_description"))
     auth_code = query.get("code")
     if not auth_code:
-        raise _error_redirect(error_url, "no_code")
+        raise error_redirect(error_url, "no_code")
     provider = runtime(ctx.auth).get(provider_id)
     if provider is None:
-        raise _error_redirect(error_url, "oauth_provider_not_found")
+        raise error_redirect(error_url, "oauth_provider_not_found")
+    return provider, auth_code
+
+
+async def exchange_callback(
+    ctx: RequestContext, provider: OAuthProvider, *, code: str, code_verifier: str, nonce: str | None, error_url: str
+) -> tuple[UserInfo, OAuth2Tokens]:
+    """A callback's code exchanged and its identity verified (issuer, ID-token nonce); error redirects otherwise.
+    Shared with the oauth-proxy plugin, whose production server finishes flows started elsewhere."""
+    query = ctx.query
     try:
         await provider.prepare()
     except ProviderError:
-        raise _error_redirect(error_url, "invalid_code") from None
+        raise error_redirect(error_url, "invalid_code") from None
     issuer = provider.issuer
     if query.get("iss") and isinstance(issuer, str) and query["iss"] != issuer:
-        raise _error_redirect(error_url, "issuer_mismatch")
-    if provider.requires_id_token_nonce and not flow.id_token_nonce:
-        raise _error_redirect(error_url, "nonce_binding_missing")
+        raise error_redirect(error_url, "issuer_mismatch")
+    if provider.requires_id_token_nonce and not nonce:
+        raise error_redirect(error_url, "nonce_binding_missing")
     try:
         tokens = await provider.exchange_code(
-            code=auth_code,
-            code_verifier=flow.code_verifier,
+            code=code,
+            code_verifier=code_verifier,
             redirect_uri=_redirect_uri(ctx, provider),
             device_id=query.get("device_id"),
         )
     except (ProviderError, ConfigError):
-        raise _error_redirect(error_url, "invalid_code") from None
-    info = await provider.get_user_info(tokens, expected_nonce=flow.id_token_nonce, user=query.get("user"))
+        raise error_redirect(error_url, "invalid_code") from None
+    info = await provider.get_user_info(tokens, expected_nonce=nonce, user=query.get("user"))
     if info is None:
-        raise _error_redirect(error_url, "unable_to_get_user_info")
-    if flow.link is not None:
-        failure = await link_identity(ctx, provider, info, tokens, flow.link)
-        if failure is not None:
-            raise _error_redirect(error_url, failure)
-        raise Redirect(flow.callback_url)
-    if not info.email:
-        raise _error_redirect(error_url, "email_not_found")
+        raise error_redirect(error_url, "unable_to_get_user_info")
+    return info, tokens
+
+
+async def finish_sign_in(
+    ctx: RequestContext, provider: OAuthProvider, info: UserInfo, tokens: OAuth2Tokens, *, request_sign_up: bool,
+    callback_url: str, new_user_url: str | None, error_url: str,
+) -> NoReturn:
+    """Sign in (or up) with a callback's identity, set the session cookie, redirect: the end of a redirect flow."""
     disable_sign_up = (
-        provider.options.disable_implicit_sign_up and not flow.request_sign_up
+        provider.options.disable_implicit_sign_up and not request_sign_up
     ) or provider.options.disable_sign_up
     try:
         session, is_register = await sign_in_with_identity(
-            ctx, provider, info, tokens, disable_sign_up=disable_sign_up, callback_url=flow.callback_url
+            ctx, provider, info, tokens, disable_sign_up=disable_sign_up, callback_url=callback_url
         )
     except OAuthFlowError as exc:
-        raise _error_redirect(error_url, exc.reason.replace(" ", "_")) from None
+        raise error_redirect(error_url, exc.reason.replace(" ", "_")) from None
     except APIError as exc:
         if isinstance(exc, Redirect) or exc.code is None:
             raise
         # e.g. the admin plugin's BANNED_USER: Better Auth redirects with the code and its message
-        raise _error_redirect(error_url, exc.code, exc.message) from None
+        raise error_redirect(error_url, exc.code, exc.message) from None
     set_session_cookies(ctx, session)
-    raise Redirect((flow.new_user_url or flow.callback_url) if is_register else flow.callback_url)
+    raise Redirect((new_user_url or callback_url) if is_register else callback_url)
 
 
 @endpoint("/link-social", "POST", body=LINK_SOCIAL_BODY, session="sensitive", tags=("oauth",))

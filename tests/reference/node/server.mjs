@@ -213,6 +213,8 @@ async function loadPlugins(names) {
       };
       return (await import("better-auth/plugins/one-tap")).oneTap({ clientId: "one-tap-conformance" });
     },
+    oAuthProxy: async () =>
+      (await import("better-auth/plugins/oauth-proxy")).oAuthProxy({ productionURL: "http://prod.example" }),
     // -- end one-tap, oauth-proxy --
     // phone-number: codes are appended as JSON lines ({phoneNumber, code, type: "otp" | "reset"}) to $OTP_OUTBOX
     phoneNumber: async () => {
