@@ -310,8 +310,7 @@ def make_plugins(names: list[str]) -> list[Any]:
                 f"unknown plugin {name!r} "
                 "(known: bearer, admin, anonymous, twoFactor, magicLink, organization, organizationTeams, "
                 "organizationDac, organizationHooks, emailOTP, multiSession, username, deviceAuthorization, "
-                "phoneNumber, genericOAuth, " + ", ".join(SMALL_PLUGINS) + ")"
-                "phoneNumber, " + ", ".join([*SMALL_PLUGINS, *EXTRA_PLUGINS]) + ")"
+                "phoneNumber, genericOAuth, " + ", ".join([*SMALL_PLUGINS, *EXTRA_PLUGINS]) + ")"
             )
     return plugins
 
