@@ -258,7 +258,11 @@ class Tessera:
             background=BackgroundRunner(advanced_cfg.background_tasks.handler),
             clock=clock,
             generate_id=generate_id,
-            extra={"secondary_storage": secondary_storage, "social_providers": social_providers or {}},
+            extra={
+                "secondary_storage": secondary_storage, "social_providers": social_providers or {},
+                # what the open-api plugin documents: every plugin's endpoints, every model, the disabled paths
+                "plugins": self.plugins, "models": models, "disabled_paths": frozenset(disabled_paths),
+            },
             on_api_error=on_api_error_cfg,
         )
         self.context.plugin_state["client_ip"] = ClientIP(advanced_cfg.ip_address, production=self.production)

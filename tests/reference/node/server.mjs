@@ -216,6 +216,11 @@ async function loadPlugins(names) {
     oAuthProxy: async () =>
       (await import("better-auth/plugins/oauth-proxy")).oAuthProxy({ productionURL: "http://prod.example" }),
     // -- end one-tap, oauth-proxy --
+    // -- open-api: Better Auth's openAPI() (GET /open-api/generate-schema, GET /reference) --
+    openAPI: async () => (await import("better-auth/plugins/open-api")).openAPI(),
+    openAPINoReference: async () =>
+      (await import("better-auth/plugins/open-api")).openAPI({ disableDefaultReference: true }),
+    // -- end open-api --
     // phone-number: codes are appended as JSON lines ({phoneNumber, code, type: "otp" | "reset"}) to $OTP_OUTBOX
     phoneNumber: async () => {
       const outbox = async (type, data) => {
