@@ -126,7 +126,17 @@ def _custom_session() -> Any:
     return custom_session(shape, should_mutate_list_device_sessions_endpoint=True)
 
 
+# -- open-api: Better Auth's openAPI() (tests/conformance/test_differential_open_api.py) --
+def _open_api(**options: Any) -> Any:
+    from tessera.plugins.open_api import open_api
+
+    return open_api(**options)
+# -- end open-api --
+
+
 SMALL_PLUGINS = {
+    "openAPI": _open_api,
+    "openAPINoReference": lambda: _open_api(disable_default_reference=True),
     "customSession": _custom_session,
     "oneTimeToken": _one_time_token,
     "lastLoginMethod": _last_login_method,
