@@ -1,6 +1,8 @@
 """Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP, username,
 one-time-token, one-tap, oauth-proxy and phone-number plugins (with the last-login-method and custom-session
 plugins' hooks running on all of them), and the social routes serving generic OAuth providers.
+one-time-token, phone-number and open-api plugins (with the last-login-method and custom-session plugins' hooks
+running on all of them).
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
@@ -34,6 +36,7 @@ from tessera.plugins.last_login_method import last_login_method
 from tessera.plugins.oauth_proxy import oauth_proxy
 from tessera.plugins.one_tap import one_tap
 from tessera.plugins.one_time_token import one_time_token
+from tessera.plugins.open_api import open_api
 from tessera.plugins.organization import DEFAULT_AC, organization
 from tessera.plugins.passkey import passkey
 from tessera.plugins.phone_number import phone_number
@@ -73,6 +76,8 @@ GENERIC_OAUTH = [
      "token_url": f"{DEAD}/token", "user_info_url": f"{DEAD}/userinfo"},
     {"provider_id": "half", "client_id": "g", "token_url": f"{DEAD}/token"},
 ]
+            "/one-time-token/", "/phone-number/", "/sign-in/phone-number",
+            "/open-api/", "/reference")
 SLUG = "victim-org"
 TARGET = "target@example.com"
 INVITEE = "invitee@example.com"
@@ -105,6 +110,7 @@ def plugin_app(**options: Any) -> Tessera:
                        phone_number(send_otp=lambda data, ctx: None,
                                     sign_up_on_verification={"get_temp_email": lambda p: f"{p[-8:]}@phone.test"}),
                        generic_oauth(config=GENERIC_OAUTH)]
+                       open_api()]
     return make_auth(**core, **options)
 
 
