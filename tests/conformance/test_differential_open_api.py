@@ -28,14 +28,17 @@ _CALLBACK = (
     "Better Auth documents the OAuth callback's query in hand-written metadata; tessera's callback reads its "
     "query in the handler and documents only the path parameter"
 )
-_NO_BODY = "tessera reads this body in the handler (form or JSON, as RFC 8628 / the plugin allows), not by a shape"
+_NO_BODY = (
+    "tessera validates this body in the handler (RFC 8628's own error answers, not VALIDATION_ERROR), not by a "
+    "shape declared on the endpoint, so the document has no body for it"
+)
 ALLOWED: dict[str, dict[str, str]] = {
     "POST /update-session": {"missing": "tessera does not serve update-session yet"},
     "GET /callback/{id}": {"parameters": _CALLBACK},
     "POST /callback/{id}": {"parameters": _CALLBACK, "body.properties": _CALLBACK},
     "POST /sign-out": {
-        "body.properties": "Better Auth's hand-written metadata lists callbackURL/disableRedirect/state, which its "
-        "sign-out does not read either; tessera's sign-out takes no body",
+        "body.properties": "Better Auth's sign-out takes callbackURL/disableRedirect/state for RP-initiated "
+        "provider logout, which tessera does not implement: its sign-out reads no body",
     },
     "POST /admin/has-permission": {
         "body.properties": _UNTYPED, "body.required": _UNTYPED,
@@ -43,7 +46,9 @@ ALLOWED: dict[str, dict[str, str]] = {
     "POST /organization/has-permission": {"body.properties": _UNTYPED, "body.required": _UNTYPED},
     "POST /device/code": {"body": _NO_BODY},
     "POST /device/token": {"body": _NO_BODY},
-    "POST /two-factor/send-otp": {"body": "tessera's send-otp takes no body (trustDevice is read when verifying)"},
+    "POST /two-factor/send-otp": {
+        "body": "the body is optional and validated in the handler, not by a shape declared on the endpoint",
+    },
     **{
         f"POST {path}": {"body.required": _UNTYPED, "body.types": _UNTYPED}
         for path in (
