@@ -123,3 +123,10 @@ def test_bad_options(options: dict[str, Any]) -> None:
 def test_options_object() -> None:
     plugin = open_api(OpenAPIOptions(path="/api-docs"))
     assert plugin.options.path == "/api-docs" and plugin.id == "open-api"
+
+
+async def test_disabled_paths_refuse_the_routes_but_not_the_server_call() -> None:
+    auth = make_auth(plugins=[open_api()], disabled_paths=["/open-api/generate-schema", "/reference"])
+    assert (await call(auth, "GET", "/open-api/generate-schema")).status == 404
+    assert (await call(auth, "GET", "/reference")).status == 404
+    assert "/sign-in/email" in (await auth.api.generate_open_api_schema())["paths"]

@@ -281,7 +281,7 @@ def generate(
 
     return {
         "openapi": OPENAPI_VERSION,
-        "info": {"title": title, "description": "API Reference for your Better Auth Instance", "version": version},
+        "info": {"title": title, "description": f"API Reference for your {title} instance", "version": version},
         "components": {
             "schemas": {component_name(table.name): model_schema(table) for table in models},
             "securitySchemes": {
