@@ -175,3 +175,31 @@ def test_models_kept_in_secondary_storage_are_still_components() -> None:
 
     auth = make_auth(plugins=[open_api()], secondary_storage=MemoryStorage())
     assert {"User", "Session", "Account", "Verification"} <= set(document(auth)["components"]["schemas"])
+
+
+def test_a_plugin_of_your_own_is_documented_from_its_definitions() -> None:
+    """The document follows the endpoint definitions: a new route, its query and body shapes, its path parameter."""
+    from tessera.endpoints import endpoint
+    from tessera.validation import F, Shape
+
+    @endpoint("/billing/invoices/:invoiceId", "GET", name="get_invoice", query=Shape({"expand": F("boolean", True)}))
+    async def get_invoice(ctx: Any) -> Any:
+        return {}
+
+    @endpoint("/billing/pay", "POST", name="pay", body=Shape({"amount": F("integer"), "note": F(optional=True)}))
+    async def pay(ctx: Any) -> Any:
+        return {}
+
+    auth = make_auth(plugins=[Plugin(id="billing", endpoints=(get_invoice, pay)), open_api()])
+    doc = document(auth)
+    validate(doc)
+    read = doc["paths"]["/billing/invoices/{invoiceId}"]["get"]
+    assert read["tags"] == ["Billing"] and "operationId" not in read
+    assert read["parameters"] == [
+        {"name": "expand", "in": "query", "schema": {"type": "boolean"}},
+        {"name": "invoiceId", "in": "path", "required": True, "schema": {"type": "string"}},
+    ]
+    body = doc["paths"]["/billing/pay"]["post"]["requestBody"]
+    assert body == {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"amount": {"type": "integer"}, "note": {"type": "string"}},
+        "required": ["amount"]}}}}
