@@ -86,10 +86,10 @@ def field_schema(spec: F) -> dict[str, Any]:
     """What one validated field accepts, as JSON Schema."""
     if spec.coerce_bool:
         schema: dict[str, Any] = {"type": "boolean"}
-    elif spec.kind == "any":
-        return {}
-    else:
+    elif spec.kind in _KIND_TYPES:
         schema = {"type": _KIND_TYPES[spec.kind]}
+    else:  # "any"
+        return {}
     if spec.kind == "email":
         schema["format"] = "email"
     if spec.max_length is not None:
@@ -142,10 +142,10 @@ def column_schema(field: Field) -> dict[str, Any]:
     """A table field as JSON Schema (Better Auth's ``getFieldSchema``; ``json`` is any value, not ``"json"``)."""
     if field.type == "date":
         schema: dict[str, Any] = {"type": "string", "format": "date-time"}
-    elif field.type == "json":
-        schema = {}
-    else:
+    elif field.type in _FIELD_TYPES:
         schema = {"type": _FIELD_TYPES[field.type]}
+    else:  # json: any value
+        schema = {}
     default = _json_default(field.default)
     if default is not None:
         schema["default"] = default
