@@ -1,8 +1,6 @@
 """Hostile requests against every route of the admin, two-factor, organization, passkey, email-OTP, username,
-one-time-token, one-tap, oauth-proxy and phone-number plugins (with the last-login-method and custom-session
-plugins' hooks running on all of them), and the social routes serving generic OAuth providers.
-one-time-token, phone-number and open-api plugins (with the last-login-method and custom-session plugins' hooks
-running on all of them).
+one-time-token, one-tap, oauth-proxy, phone-number and open-api plugins (with the last-login-method and
+custom-session plugins' hooks running on all of them), and the social routes serving generic OAuth providers.
 
 The standard and the machinery are those of tests/api/test_hostile_requests.py: never a 5xx, never an ERROR log,
 a 4xx carries a ``code``, and a rejected write changes no row. What this module adds is a stage on which plugin
@@ -67,7 +65,7 @@ PREFIXES = ("/admin/", "/two-factor/", "/organization/", "/passkey/",
             "/email-otp/", "/sign-in/email-otp", "/forget-password/email-otp",
             "/sign-in/username", "/is-username-available",
             "/one-time-token/", "/phone-number/", "/sign-in/phone-number", "/one-tap/",
-            "/oauth-proxy-callback", "/callback/:id/oauth-proxy",
+            "/oauth-proxy-callback", "/callback/:id/oauth-proxy", "/open-api/", "/reference",
             # generic OAuth has no routes of its own: its providers are served by these
             "/sign-in/social", "/callback/", "/link-social")
 #: generic OAuth providers whose endpoints are dead, and one without an authorization URL
@@ -76,8 +74,6 @@ GENERIC_OAUTH = [
      "token_url": f"{DEAD}/token", "user_info_url": f"{DEAD}/userinfo"},
     {"provider_id": "half", "client_id": "g", "token_url": f"{DEAD}/token"},
 ]
-            "/one-time-token/", "/phone-number/", "/sign-in/phone-number",
-            "/open-api/", "/reference")
 SLUG = "victim-org"
 TARGET = "target@example.com"
 INVITEE = "invitee@example.com"
@@ -109,8 +105,7 @@ def plugin_app(**options: Any) -> Tessera:
                        custom_session(lambda data, ctx: {**data, "custom": True}),
                        phone_number(send_otp=lambda data, ctx: None,
                                     sign_up_on_verification={"get_temp_email": lambda p: f"{p[-8:]}@phone.test"}),
-                       generic_oauth(config=GENERIC_OAUTH)]
-                       open_api()]
+                       generic_oauth(config=GENERIC_OAUTH), open_api()]
     return make_auth(**core, **options)
 
 
