@@ -45,10 +45,11 @@ TRUST_DEVICE_COOKIE = "trust_device"
 #: ``/passkey/verify-authentication`` when the authenticator did not verify the user (a presence-only passkey
 #: is one factor, like a password; Better Auth 1.7.24 does not challenge passkey sign-ins at all), and
 #: ``/magic-link/verify`` (an inbox is one factor; Better Auth 1.7.24 does not challenge it either), and
-#: ``/sign-in/email-otp`` (a mailed code proves the mailbox, one factor; Better Auth does not challenge it)
+#: ``/sign-in/email-otp`` (a mailed code proves the mailbox, one factor; Better Auth does not challenge it), and
+#: ``/siwe/verify`` (a wallet signature is one factor; Better Auth 1.7.24 does not challenge it)
 FIRST_FACTOR_ENDPOINTS = frozenset({"sign_in_email", "sign_in_username", "sign_in_phone_number",
                                     "verify_passkey_authentication", "magic_link_verify", "sign_in_email_otp",
-                                    "verify_phone_number"})
+                                    "verify_phone_number", "verify_siwe_message"})
 #: ``ctx.state`` key: the trusted-device identifier that let this sign-in skip the second factor
 TRUSTED = "two_factor.trusted"
 #: ``ctx.state`` key a first-factor endpoint sets when its credential already proved two factors (a passkey
