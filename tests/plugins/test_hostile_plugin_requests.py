@@ -17,6 +17,7 @@ reads with a query. ``TESSERA_FUZZ_SCALE`` and ``TESSERA_FUZZ_RANDOM`` explore f
 from __future__ import annotations
 
 import asyncio
+import secrets
 from typing import Any
 
 import pytest
@@ -38,6 +39,7 @@ from tessera.plugins.open_api import open_api
 from tessera.plugins.organization import DEFAULT_AC, organization
 from tessera.plugins.passkey import passkey
 from tessera.plugins.phone_number import phone_number
+from tessera.plugins.siwe import siwe
 from tessera.plugins.two_factor import two_factor
 from tessera.plugins.username import username
 from tests._helpers import BASE, Client, make_auth
@@ -67,7 +69,8 @@ PREFIXES = ("/admin/", "/two-factor/", "/organization/", "/passkey/",
             "/one-time-token/", "/phone-number/", "/sign-in/phone-number", "/one-tap/",
             "/oauth-proxy-callback", "/callback/:id/oauth-proxy", "/open-api/", "/reference",
             # generic OAuth has no routes of its own: its providers are served by these
-            "/sign-in/social", "/callback/", "/link-social")
+            "/sign-in/social", "/callback/", "/link-social",
+            "/siwe/")
 #: generic OAuth providers whose endpoints are dead, and one without an authorization URL
 GENERIC_OAUTH = [
     {"provider_id": "generic", "client_id": "g", "client_secret": "s", "authorization_url": f"{DEAD}/authorize",
@@ -88,6 +91,7 @@ PLUGIN_CODELESS_MESSAGES = frozenset({
     "You are not a member of this organization", "Failed to verify backup code. Please try again.",
     "User not found", "Not authenticated",
     "Invalid OTP type", "Change email with OTP is disabled", "Email is the same",
+    "Unauthorized: Invalid SIWE signature", "Something went wrong. Please try again later.",
 })
 
 
@@ -105,7 +109,9 @@ def plugin_app(**options: Any) -> Tessera:
                        custom_session(lambda data, ctx: {**data, "custom": True}),
                        phone_number(send_otp=lambda data, ctx: None,
                                     sign_up_on_verification={"get_temp_email": lambda p: f"{p[-8:]}@phone.test"}),
-                       generic_oauth(config=GENERIC_OAUTH), open_api()]
+                       generic_oauth(config=GENERIC_OAUTH), open_api(),
+                       siwe(domain="localhost:3000", get_nonce=lambda: secrets.token_hex(8),
+                            verify_message=lambda **_: False)]
     return make_auth(**core, **options)
 
 

@@ -1,8 +1,10 @@
-"""Signing in with a wallet passes the gates of every first-factor sign-in: bans and the second factor."""
+"""Signing in with a wallet passes the gates of every first-factor sign-in (bans, the second factor) and is
+recorded as the last login method."""
 
 from __future__ import annotations
 
 from tessera.plugins.admin import admin
+from tessera.plugins.last_login_method import last_login_method
 from tessera.plugins.two_factor import two_factor
 
 from .conftest import MakeWorld
@@ -29,3 +31,10 @@ async def test_two_factor_wallet_user_is_challenged(make_memory_world: MakeWorld
     assert r.status == 200 and r.json_body().get("twoFactorRedirect") is True
     assert "token" not in r.json_body()
     assert (await browser.get("/get-session")).json_body() is None
+
+
+async def test_last_login_method_records_siwe(make_memory_world: MakeWorld) -> None:
+    world = await make_memory_world(plugins=(last_login_method(),))
+    browser = world.client()
+    assert (await world.sign_in(client=browser)).status == 200
+    assert browser.cookies.get("better-auth.last_used_login_method") == "siwe"

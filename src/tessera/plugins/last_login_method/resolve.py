@@ -14,6 +14,7 @@ BY_ENDPOINT = {
     "verify_passkey_authentication": "passkey",
     "magic_link_verify": "magic-link",
     "sign_in_email_otp": "email-otp",
+    "verify_siwe_message": "siwe",
     # not in Better Auth 1.7.24's resolver (which answers null for them): tessera records them too
     "sign_in_username": "username",
     "sign_in_anonymous": "anonymous",
