@@ -249,6 +249,20 @@ EXTRA_PLUGINS = {"oneTap": _one_tap, "oAuthProxy": _oauth_proxy}
 # -- end one-tap, oauth-proxy --
 
 
+# -- siwe: the reference server's variant (messages for example.com, "signatures" `signed-by:<address>`) --
+def _siwe() -> Any:
+    import secrets
+
+    from tessera.plugins.siwe import siwe
+
+    return siwe(domain="example.com", get_nonce=lambda: secrets.token_hex(12),
+                verify_message=lambda *, signature, address, **_: signature == f"signed-by:{address.lower()}")
+
+
+EXTRA_PLUGINS["siwe"] = _siwe
+# -- end siwe --
+
+
 def make_plugins(names: list[str]) -> list[Any]:
     plugins: list[Any] = []
     for name in names:

@@ -24,7 +24,7 @@ async def test_first_sign_in_creates_the_wallet_user_and_a_session(make_world: M
     assert body["user"]["walletAddress"] == ALICE_CHECKSUM and body["user"]["chainId"] == 1
     session = (await browser.get("/get-session")).json_body()
     assert session["user"]["id"] == body["user"]["id"]
-    assert session["user"]["email"] == f"{ALICE_CHECKSUM}@siwe.placeholder.invalid"
+    assert session["user"]["email"] == f"{ALICE}@siwe.placeholder.invalid"
     assert session["user"]["name"] == ALICE_CHECKSUM
     [wallet] = await world.rows("walletAddress")
     assert (wallet["address"], wallet["chainId"], wallet["isPrimary"]) == (ALICE_CHECKSUM, 1, True)
@@ -154,7 +154,7 @@ async def test_email_domain_name_and_ens_lookup_shape_the_new_user(make_memory_w
     browser = world.client()
     assert (await world.sign_in(client=browser)).status == 200
     user = (await browser.get("/get-session")).json_body()["user"]
-    assert (user["email"], user["name"], user["image"]) == (f"{ALICE_CHECKSUM}@wallets.example", "alice.eth",
+    assert (user["email"], user["name"], user["image"]) == (f"{ALICE}@wallets.example", "alice.eth",
                                                             "https://a/i")
 
 

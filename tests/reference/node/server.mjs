@@ -166,6 +166,14 @@ async function loadPlugins(names) {
         { shouldMutateListDeviceSessionsEndpoint: true },
       ),
     // -- end small plugins --
+    // -- siwe: messages for example.com; a "signature" is `signed-by:<lowercase address>` (no ECDSA in the tests) --
+    siwe: async () =>
+      (await import("better-auth/plugins/siwe")).siwe({
+        domain: "example.com",
+        getNonce: async () => (await import("node:crypto")).randomBytes(12).toString("hex"),
+        verifyMessage: async ({ signature, address }) => signature === `signed-by:${address.toLowerCase()}`,
+      }),
+    // -- end siwe --
     // -- captcha: siteverify goes to $CAPTCHA_SITEVERIFY_URL (the differential tests' fake); sign-in and reset guarded --
     ...Object.fromEntries(
       [

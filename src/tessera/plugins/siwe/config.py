@@ -25,7 +25,7 @@ class SiweOptions:
     domain: str = ""
     get_nonce: GetNonce | None = None
     verify_message: VerifyMessage | None = None
-    #: new users get ``<address>@<email_domain_name>``; without it ``<address>@siwe.placeholder.invalid``
+    #: new users get ``<address>@<email_domain_name>`` (lower case); without it ``<address>@siwe.placeholder.invalid``
     email_domain_name: str | None = None
     #: ``False`` requires an ``email`` in ``/siwe/verify``
     anonymous: bool = True

@@ -181,8 +181,9 @@ def build_endpoints(plugin: SiwePlugin) -> tuple[Endpoint, ...]:
         auth = ctx.auth
         now = auth.now()
         async with auth.store.transaction() as tx:
+            # lower-cased as Better Auth's ``createUser`` does (the checksummed address in a wallet email too)
             user = await auth.store.create_user(
-                {"name": name, "email": email, "emailVerified": False, "image": avatar,
+                {"name": name, "email": email.lower(), "emailVerified": False, "image": avatar,
                  "createdAt": now, "updatedAt": now}, tx)
             await tx.create("walletAddress", {
                 "id": auth.generate_id("walletAddress"), "userId": user["id"], "address": address,
