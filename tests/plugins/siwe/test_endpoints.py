@@ -183,3 +183,35 @@ def test_messages_parse_as_better_auth_parses_them() -> None:
         "https", "example.com:8443", ALICE, 1, "abcdefgh12", "r1")
     assert parse_siwe_message("garbage").domain is None
     assert to_checksum_address(ALICE) == ALICE_CHECKSUM
+
+
+async def test_concurrent_first_sign_ins_of_one_wallet_make_one_user(make_world: MakeWorld) -> None:
+    world = await make_world()
+    answers = await asyncio.gather(*(world.sign_in() for _ in range(4)))
+    assert [r.status for r in answers] == [200] * 4
+    assert len({r.json_body()["user"]["id"] for r in answers}) == 1
+    assert len(await world.rows("user")) == 1 and len(await world.rows("walletAddress")) == 1
+
+
+@pytest.mark.parametrize("chain_id", ["1e3", "0x89", "1.0"])
+async def test_chain_ids_read_as_javascript_numbers(make_memory_world: MakeWorld, chain_id: str) -> None:
+    world = await make_memory_world()
+    r = await world.sign_in(chain_id=chain_id)
+    assert r.status == 200 and r.json_body()["user"]["chainId"] == {"1e3": 1000, "0x89": 137, "1.0": 1}[chain_id]
+
+
+async def test_a_chain_id_beyond_the_column_is_refused_with_nothing_written(make_world: MakeWorld) -> None:
+    world = await make_world()
+    r = await world.sign_in(chain_id=2**40)
+    if r.status != 200:  # the memory adapter stores any integer; a SQL integer column cannot
+        assert 400 <= r.status < 500
+        assert await world.rows("user") == [] and await world.rows("account") == []
+
+
+async def test_renamed_columns_are_used(make_world: MakeWorld) -> None:
+    world = await make_world(schema={"walletAddress": {"fields": {"address": "wallet_address",
+                                                                  "chainId": "chain_id"}}})
+    assert (await world.sign_in()).status == 200
+    assert (await world.sign_in()).status == 200
+    [wallet] = await world.rows("walletAddress")
+    assert wallet["address"] == ALICE_CHECKSUM

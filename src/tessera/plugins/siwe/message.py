@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 HEADER_RE = re.compile(r"^(?:([a-zA-Z][a-zA-Z0-9+.-]*)://)?(\S+) wants you to sign in with your Ethereum account:$")
 ADDRESS_RE = re.compile(r"^0x[a-fA-F0-9]{40}$")
 FIELD_RE = re.compile(r"^([A-Za-z ]+): (.*)$")
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
-_INTEGER_RE = re.compile(r"^\s*[+-]?(\d+(\.0*)?|0x[0-9a-fA-F]+)\s*$")
+_DECIMAL_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_PREFIXED_RE = re.compile(r"0([xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)")
 
 
 @dataclass
@@ -31,13 +33,22 @@ class SiweMessage:
 
 
 def _js_integer(value: str) -> int | None:
-    """``Number(value)`` when ``Number.isInteger`` holds for it (decimal, ``0x`` hex, a ``.0`` tail)."""
-    if not _INTEGER_RE.match(value):
-        return None
+    """``Number(value)`` when ``Number.isInteger`` holds for it: decimal (``1``, ``1.0``, ``1e3``), or ``0x``/``0o``/
+    ``0b`` without a sign; surrounding whitespace ignored. ``Number("")`` is 0 (refused later as not positive)."""
     text = value.strip()
-    if text.lower().lstrip("+-").startswith("0x"):
-        return None if text[0] in "+-" else int(text, 16)
-    return int(text.split(".", 1)[0])
+    if not text:
+        return 0
+    if _PREFIXED_RE.fullmatch(text):
+        return int(text, 0)
+    if not _DECIMAL_RE.fullmatch(text):
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if abs(number.adjusted()) > 400:  # beyond a double: Infinity or 0 in JavaScript, never a chain id
+        return None
+    return int(number) if number == number.to_integral_value() else None
 
 
 def parse_siwe_message(message: str) -> SiweMessage:
