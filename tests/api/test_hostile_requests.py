@@ -533,15 +533,16 @@ CODELESS_MESSAGES = frozenset({
 })
 
 
-async def sign_in_victim(auth: Tessera, victim: Victim) -> None:
-    """(Re)create the victim's user, password and a fresh session after a request legitimately changed them."""
+async def sign_in_victim(auth: Tessera, victim: Victim, headers: tuple[tuple[str, str], ...] = ()) -> None:
+    """(Re)create the victim's user, password and a fresh session after a request legitimately changed them;
+    ``headers`` go with the sign-up or sign-in (a guard's token)."""
     client = Client(auth)
     existing = await auth.adapter.find_one("user", [Where("email", EMAIL)])
     if existing is None:
-        r = await client.sign_up(EMAIL, PASSWORD, "Victim")
+        r = await client.sign_up(EMAIL, PASSWORD, "Victim", headers=headers)
     else:  # a fuzzed change-password or reset-password may have succeeded
         await auth.context.store.set_password(existing["id"], await auth.context.email_and_password.password.hash(PASSWORD))
-        r = await client.sign_in(EMAIL, PASSWORD)
+        r = await client.sign_in(EMAIL, PASSWORD, headers=headers)
     assert r.status == 200, r.body
     victim.cookies = dict(client.cookies)
     victim.bearer = r.header("set-auth-token") or ""
@@ -570,6 +571,8 @@ class Session:
     (with the victim's current cookies) and a failure shrinks to the smallest request that shows it."""
 
     codeless = CODELESS_MESSAGES
+    #: sent with the victim's sign-up and sign-in (a guard plugin's token)
+    victim_headers: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, auth: Tessera) -> None:
         self.auth = auth
@@ -587,19 +590,27 @@ class Session:
     async def prepare(self) -> Known:
         """Put back what a previous request legitimately changed; the real values requests may name."""
         if not await victim_signed_in(self.auth, self.victim):
-            await sign_in_victim(self.auth, self.victim)
+            await sign_in_victim(self.auth, self.victim, self.victim_headers)
         return {}
 
     def check(self, data: st.DataObject, errors: ErrorLog, table: Routes | None = None, deep: bool = False) -> None:
         auth, victim = self.auth, self.victim
         known = self.run(self.prepare())
-        req = data.draw(hostile_requests(table or self.table, known, deep))(auth, victim)
+        req = self.draw_request(data, table or self.table, known, deep)
         before = self.run(snapshot(auth, victim))
         errors.records.clear()
         answer = self.run(send_asgi(auth, req))
-        check_answer(req, answer, errors, self.codeless)
-        if 400 <= answer.status < 500:
+        self.check_answer(req, answer, errors)
+        if answer.status >= 400:
             assert self.run(snapshot(auth, victim)) == before, f"a rejected request wrote: {req.describe()}"
+
+    def draw_request(self, data: st.DataObject, table: Routes, known: Known, deep: bool) -> HostileRequest:
+        """The request to send; a subclass adds what its plugins read (a header of theirs)."""
+        return data.draw(hostile_requests(table, known, deep))(self.auth, self.victim)
+
+    def check_answer(self, req: HostileRequest, answer: Answer, errors: ErrorLog) -> None:
+        """The standard; a subclass lets through what its plugins document (a 503 of theirs)."""
+        check_answer(req, answer, errors, self.codeless)
 
 
 SCALE = float(os.environ.get("TESSERA_FUZZ_SCALE", "1"))

@@ -24,6 +24,8 @@ class Answer:
     content_type: str = "text/plain"
     #: seconds to wait before answering (a slow service)
     delay: float = 0.0
+    #: more header lines (``location`` of a redirect)
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -54,9 +56,10 @@ async def fake_service(path: str = "/") -> AsyncIterator[FakeService]:
             answer = service.answer(received)
             if answer.delay:
                 await asyncio.sleep(answer.delay)
+            extra = b"".join(b"%b: %b\r\n" % (k.encode(), v.encode()) for k, v in answer.headers)
             writer.write(
-                b"HTTP/1.1 %d X\r\ncontent-type: %b\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%b"
-                % (answer.status, answer.content_type.encode(), len(answer.body), answer.body)
+                b"HTTP/1.1 %d X\r\ncontent-type: %b\r\ncontent-length: %d\r\nconnection: close\r\n%b\r\n%b"
+                % (answer.status, answer.content_type.encode(), len(answer.body), extra, answer.body)
             )
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):

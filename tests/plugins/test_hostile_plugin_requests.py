@@ -205,7 +205,7 @@ class Stage(Session):
         return await self.created(owner, "/passkey/verify-registration", {"response": device.register(r.json_body())})
 
 
-def fuzz(stage: Stage, errors: ErrorLog, examples: int, route: Routes | None = None, deep: bool = False) -> None:
+def fuzz(stage: Session, errors: ErrorLog, examples: int, route: Routes | None = None, deep: bool = False) -> None:
     @settings(max_examples=examples, **FUZZ)
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
