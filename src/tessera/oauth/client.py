@@ -43,6 +43,10 @@ class HTTPClient(Protocol):
         ...
 
 
+#: the most of a JSON (or form) answer that is read: a provider's is a few kilobytes
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+
+
 class HttpxClient:
     """``HTTPClient`` over ``httpx.AsyncClient`` (imported on first use)."""
 
@@ -71,7 +75,14 @@ class HttpxClient:
 
     async def _send(self, method: str, url: str, **kwargs: Any) -> HTTPResult:
         try:
-            response = await self._client().request(method, url, **kwargs)
+            async with self._client().stream(method, url, **kwargs) as response:
+                content = bytearray()
+                async for chunk in response.aiter_bytes():
+                    content += chunk
+                    if len(content) > MAX_ANSWER_BYTES:  # a provider's JSON is kilobytes; never hold more
+                        raise ProviderHTTPError(f"{method} {url}: an answer larger than {MAX_ANSWER_BYTES} bytes")
+        except ProviderHTTPError:
+            raise
         except Exception as exc:
             raise ProviderHTTPError(f"{method} {url}: {exc.__class__.__name__}: {exc}") from exc
         if 300 <= response.status_code < 400:
@@ -80,9 +91,10 @@ class HttpxClient:
                 "(configure the final endpoint URL)"
             )
         try:
-            data = _json.loads(response.content) if response.content else None
+            data = _json.loads(bytes(content)) if content else None
         except _json.JSONDecodeError:
-            data = _parse_form(response.text) if "form" in response.headers.get("content-type", "") else None
+            form = "form" in response.headers.get("content-type", "")
+            data = _parse_form(content.decode(response.encoding or "utf-8", errors="replace")) if form else None
         return HTTPResult(response.status_code, data)
 
     async def get(self, url: str, headers: Mapping[str, str] | None = None) -> HTTPResult:

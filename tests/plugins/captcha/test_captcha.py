@@ -181,6 +181,8 @@ async def test_turnstile_rejection_is_logged_without_secrets(
     Answer(body=b"<html>maintenance</html>", content_type="text/html"),
     Answer(body=b"[true]", content_type="application/json"),
     Answer(status=302),
+    # a verdict buried in more than 4 MiB is not read to its end (regression: it was held whole, and let through)
+    Answer(body=b'{"success": true, "pad": "' + b"a" * (5 * 1024 * 1024) + b'"}', content_type="application/json"),
 ])
 async def test_a_provider_that_cannot_answer_fails_closed(
     siteverify: FakeService, answer: Answer, caplog: pytest.LogCaptureFixture, adapter_factory: AdapterFactory
