@@ -10,11 +10,8 @@ replaced before the next.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tessera import Tessera, _json
@@ -24,7 +21,6 @@ from tessera.plugins.device_authorization import device_authorization
 from tests._helpers import Client, make_auth
 from tests.api.test_hostile_requests import (
     EXAMPLES_PER_WRITE,
-    FUZZ,
     SCALE,
     Answer,
     ErrorLog,
@@ -37,8 +33,9 @@ from tests.api.test_hostile_requests import (
     send_asgi,
     snapshot,
 )
+from tests.plugins.test_hostile_plugin_requests import database_url, fuzz
 
-__all__ = ["error_log"]  # a fixture, used by name
+__all__ = ["database_url", "error_log"]  # fixtures, used by name
 
 EXAMPLES = int(150 * SCALE)
 EXAMPLES_PER_ROUTE = int(10 * SCALE)
@@ -99,15 +96,6 @@ def check_answer(where: str, answer: Answer, errors: ErrorLog) -> None:
         assert rfc or usual, f"{answer.body!r} for {where}"
 
 
-def fuzz(stage: DeviceStage, errors: ErrorLog, examples: int, route: Routes | None = None, deep: bool = False) -> None:
-    @settings(max_examples=examples, **FUZZ)
-    @given(data=st.data())
-    def run(data: st.DataObject) -> None:
-        stage.check(data, errors, route, deep)
-
-    run()
-
-
 def test_no_device_route_answers_hostile_input_with_a_5xx(error_log: ErrorLog) -> None:
     stage = DeviceStage(device_app())
     assert {path for _, path, _ in stage.table} == {"/device", "/device/code", "/device/token", "/device/approve",
@@ -118,18 +106,6 @@ def test_no_device_route_answers_hostile_input_with_a_5xx(error_log: ErrorLog) -
             fuzz(stage, error_log, EXAMPLES_PER_ROUTE, Routes([route]), deep=True)
     finally:
         stage.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'fuzz.db'}"
-    server = request.getfixturevalue(f"{request.param}_server")
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(server.create())
-    finally:
-        loop.close()
 
 
 def test_rejected_device_requests_leave_no_rows(database_url: str, error_log: ErrorLog) -> None:
